@@ -1,0 +1,199 @@
+"""ClassSR x4 recipe driver: python3 -m classsr STEP [--quick] [--work DIR].
+
+Steps run in order by `all`: prepare, pretrain, split, stage1, stage2, export, quantize.
+Evaluation with ONNX Runtime and the manifest are done by make.sh through the C# `eval`,
+so the figures in the manifest are those the product itself measures.
+Each step skips what is already done and resumes from checkpoints.
+"""
+import argparse
+import json
+import os
+import sys
+import numpy as np
+import torch
+
+from . import data, train, export
+from .nets import CLASS_NAMES, make_branch, Classifier
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RECIPE = os.path.dirname(HERE)
+DEFAULT_SHARED = os.path.normpath(os.path.join(RECIPE, "..", "..", "..", "shared"))
+
+# Iteration budgets: full run, and --quick (every step on a tiny budget, for the test command).
+FULL = dict(pretrain=22000, small=6000, medium=8000, classifier=4000, train_sets=("T91", "BSD200"))
+QUICK = dict(pretrain=60, small=30, medium=30, classifier=30, train_sets=("T91",))
+
+
+def paths(work):
+    os.makedirs(work, exist_ok=True)
+    return {k: os.path.join(work, v) for k, v in dict(
+        tiles="tiles.npz", pretrain="large.ckpt", split="split.json",
+        small="small.ckpt", medium="medium.ckpt", classifier="classifier.ckpt",
+        onnx=".", calib="calib.npz").items()}
+
+
+def load_tiles(p):
+    z = np.load(p["tiles"])
+    return z["lr"], z["hr"]
+
+
+def weights_of(ckpt):
+    return torch.load(ckpt)["model"]
+
+
+def step_prepare(a, p, budget):
+    if os.path.exists(p["tiles"]):
+        return
+    files = []
+    for s in budget["train_sets"]:
+        files += data.list_images(os.path.join(a.shared, "datasets", "train", s))
+    if a.quick:
+        files = files[:8]
+    lr, hr = data.make_subimages(files)
+    train.log(f"prepare: {len(files)} images -> {len(lr)} sub-images (LR 32x32, HR 128x128, Y)")
+    np.savez(p["tiles"], lr=lr, hr=hr)
+
+
+def eval_sets(a):
+    sets = {"Set5": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "Set5"))}
+    if a.quick:
+        sets["Set5"] = sets["Set5"][:1]
+    return sets
+
+
+def step_pretrain(a, p, budget):
+    lr, hr = load_tiles(p)
+    train.train_branch("large", lr, hr, budget["pretrain"], p["pretrain"],
+                       eval_sets=None if a.quick else eval_sets(a), eval_every=5000)
+
+
+def step_split(a, p, budget):
+    if os.path.exists(p["split"]):
+        return
+    lr, hr = load_tiles(p)
+    large = make_branch("large")
+    large.load_state_dict(weights_of(p["pretrain"]))
+    psnr = train.tile_psnr(train.branch_outputs(large, lr), hr)
+    t_simple, t_hard = np.quantile(psnr, 2 / 3), np.quantile(psnr, 1 / 3)
+    cls = np.where(psnr >= t_simple, 0, np.where(psnr >= t_hard, 1, 2))
+    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard),
+               "counts": np.bincount(cls, minlength=3).tolist(), "classes": cls.tolist()},
+              open(p["split"], "w"))
+    train.log(f"split: simple >= {t_simple:.2f} dB > medium >= {t_hard:.2f} dB > hard; "
+              f"counts {np.bincount(cls, minlength=3).tolist()}")
+
+
+def step_stage1(a, p, budget):
+    lr, hr = load_tiles(p)
+    cls = np.array(json.load(open(p["split"]))["classes"])
+    for k, name in enumerate(CLASS_NAMES[:2]):
+        sel = cls == k
+        train.train_branch(name, lr[sel], hr[sel], budget[name], p[name], seed=10 + k,
+                           eval_sets=None if a.quick else eval_sets(a), eval_every=4000)
+
+
+def load_branches(p):
+    nets = {}
+    for name in CLASS_NAMES:
+        m = make_branch(name)
+        m.load_state_dict(weights_of(p["pretrain"] if name == "large" else p[name]))
+        nets[name] = m.eval()
+    return nets
+
+
+def step_stage2(a, p, budget):
+    lr, hr = load_tiles(p)
+    nets = load_branches(p)
+    if os.path.exists(p["classifier"]) and torch.load(p["classifier"])["it"] >= budget["classifier"]:
+        return
+    sr_all = torch.stack([train.branch_outputs(nets[n], lr) for n in CLASS_NAMES])
+    train.train_classifier(lr, hr, sr_all, budget["classifier"], p["classifier"], target=a.mix)
+
+
+def step_export(a, p, budget):
+    lr, _ = load_tiles(p)
+    nets = load_branches(p)
+    clf = Classifier()
+    clf.load_state_dict(weights_of(p["classifier"]))
+    clf.eval()
+    rng = np.random.default_rng(7)
+    calib = lr[rng.choice(len(lr), min(len(lr), 512), replace=False)]
+    split = json.load(open(p["split"]))
+    recipe = {"commit": git_commit(), "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
+              "LR by PIL bicubic (MATLAB-compatible)", "quick": str(a.quick)}
+    info = export.export_all(nets, clf, calib, a.out, split, weight_bits=a.weight_bits, recipe=recipe)
+    # PyTorch's own Set5 figure per branch: the manifest step checks ONNX Runtime's FP32 against it.
+    ref = train.eval_branch  # same protocol as classsr-edge eval: our bicubic LR, Y, crop 4
+    set5 = {"Set5": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "Set5"))}
+    torch_psnr = {n: ref(nets[n], set5)["Set5"] for n in CLASS_NAMES}
+    for m in info["models"]:
+        if m["role"] in torch_psnr and m["precision"] == "fp32":
+            m["torch_psnr_set5"] = round(torch_psnr[m["role"]], 4)
+    with open(os.path.join(a.out, "manifest.json"), "w") as f:
+        json.dump(info, f, indent=1)
+
+
+def step_manifest(a, p, budget):
+    """Adds the ONNX Runtime figures measured by `classsr-edge eval` (make.sh) to manifest.json."""
+    path = os.path.join(a.out, "manifest.json")
+    man = json.load(open(path))
+    evals = {}
+    edir = os.path.join(a.out, "eval")
+    for f in sorted(os.listdir(edir)):
+        if f.endswith(".json"):
+            st, mode, prec, _ = f.split(".")
+            evals[(st, mode, prec)] = json.load(open(os.path.join(edir, f)))["mean"]
+    for m in man["models"]:
+        mode = "classsr" if m["role"] == "classifier" else m["role"]
+        m["psnr"] = {st: round(v["psnr"], 3) for (st, md, pr), v in evals.items() if md == mode and pr == m["precision"]}
+        if "torch_psnr_set5" in m and "Set5" in m["psnr"]:
+            d = m["psnr"]["Set5"] - m["torch_psnr_set5"]
+            if abs(d) > 0.01:
+                raise SystemExit(f"manifest: {m['file']}: ONNX Runtime Set5 {m['psnr']['Set5']:.3f} dB differs from "
+                                 f"PyTorch {m['torch_psnr_set5']:.3f} dB: the export is wrong")
+    man["classsr"] = {f"{st}.{pr}": {"psnr": round(v["psnr"], 3), "ssim": round(v["ssim"], 4),
+                                      "macs_ratio": round(v["macs_ratio"], 3), "shares": [round(x, 3) for x in v["shares"]]}
+                      for (st, md, pr), v in evals.items() if md == "classsr"}
+    with open(path, "w") as f:
+        json.dump(man, f, indent=1)
+    for (st, md, pr), v in sorted(evals.items()):
+        train.log(f"manifest: {st:6s} {md:8s} {pr}: {v['psnr']:.3f} dB  SSIM {v['ssim']:.4f}  MACs {v['macs_ratio']:.3f}")
+
+
+def git_commit():
+    try:
+        import subprocess
+        return subprocess.check_output(["git", "-C", RECIPE, "rev-parse", "HEAD"], text=True,
+                                       stderr=subprocess.DEVNULL).strip()
+    except Exception:
+        return "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="python3 -m classsr")
+    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "stage1", "stage2", "export", "manifest"])
+    ap.add_argument("--quick", action="store_true", help="every step on a tiny budget (minutes)")
+    ap.add_argument("--shared", default=DEFAULT_SHARED)
+    ap.add_argument("--work", default=None, help="checkpoints and prepared data (git-ignored)")
+    ap.add_argument("--out", default=None, help="where the ONNX models are written")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--mix", type=float, nargs=3, default=[1 / 3, 1 / 3, 1 / 3],
+                    help="stage-2 target share of tiles per class (simple medium hard)")
+    ap.add_argument("--weight-bits", type=int, default=8, choices=[7, 8])
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    a.work = a.work or os.path.join(RECIPE, "work-quick" if a.quick else "work")
+    a.out = a.out or (os.path.join(a.work, "models") if a.quick else os.path.join(RECIPE, ".."))
+    budget = QUICK if a.quick else FULL
+    p = paths(a.work)
+    torch.manual_seed(0)
+    steps = ["prepare", "pretrain", "split", "stage1", "stage2", "export"] if a.step == "all" else [a.step]
+    for s in steps:
+        train.log(f"== {s}")
+        globals()["step_" + s](a, p, budget)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

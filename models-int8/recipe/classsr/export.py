@@ -1,0 +1,198 @@
+"""ONNX export (FP32) and static QDQ quantization (INT8), written graph by graph.
+
+onnxruntime's Python quantizer is not packaged by Debian, so the QDQ graph is built here
+directly from the PyTorch modules: the nets are plain chains, which keeps this short and
+lets every tensor name and scale be chosen on purpose.
+
+INT8 layout, the one ONNX Runtime fuses into QLinearConv:
+  DQ(u8 act) , DQ(int8 W, per-channel symmetric, axis 0) , DQ(int32 bias, s_x*s_w) -> Conv -> Relu -> Q(u8, zp 0)
+Models take the frame's uint8 luma (dequantized at 1/255, exact) and branches return uint8
+luma: the final QuantizeLinear at 1/255 is the rounding to 8-bit video a frame needs anyway,
+and lets ONNX Runtime run the residual Add and DepthToSpace on bytes.
+"""
+import hashlib
+import json
+import os
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+from .nets import CLASS_NAMES, SCALE, Classifier, branch_halo
+
+OPSET = 13
+
+
+class GraphBuilder:
+    def __init__(self, quant, weight_bits=8):
+        self.nodes, self.inits = [], []
+        self.quant = quant
+        self.qmax = 2 ** (weight_bits - 1) - 1
+        self.n = 0
+
+    def name(self, base):
+        self.n += 1
+        return f"{base}_{self.n}"
+
+    def const(self, base, arr):
+        nm = self.name(base)
+        self.inits.append(numpy_helper.from_array(arr, nm))
+        return nm
+
+    def node(self, op, inputs, base, **attrs):
+        out = self.name(base)
+        self.nodes.append(helper.make_node(op, inputs, [out], name=out + "_node", **attrs))
+        return out
+
+    def qdq(self, x, scale, zp, base):
+        """Quantize + dequantize a float tensor to uint8 at (scale, zp)."""
+        s = self.const(base + "_scale", np.array(scale, np.float32))
+        z = self.const(base + "_zp", np.array(zp, np.uint8))
+        q = self.node("QuantizeLinear", [x, s, z], base + "_q")
+        return self.node("DequantizeLinear", [q, s, z], base + "_dq")
+
+    def conv(self, x, mod, x_scale, base):
+        w = mod.weight.detach().numpy().astype(np.float32)
+        b = mod.bias.detach().numpy().astype(np.float32)
+        k = mod.kernel_size[0]
+        pad = mod.padding[0]
+        stride = mod.stride[0]
+        attrs = dict(kernel_shape=[k, k], pads=[pad] * 4, strides=[stride, stride])
+        if not self.quant:
+            return self.node("Conv", [x, self.const(base + "_W", w), self.const(base + "_B", b)], base, **attrs)
+        amax = np.abs(w).reshape(w.shape[0], -1).max(axis=1)
+        ws = np.maximum(amax, 1e-8) / self.qmax
+        wq = np.clip(np.rint(w / ws[:, None, None, None]), -self.qmax, self.qmax).astype(np.int8)
+        bs = (x_scale * ws).astype(np.float32)
+        bq = np.rint(b / bs).astype(np.int32)
+        wdq = self.node("DequantizeLinear", [self.const(base + "_Wq", wq), self.const(base + "_Ws", ws.astype(np.float32)),
+                                             self.const(base + "_Wz", np.zeros(len(ws), np.int8))], base + "_Wdq", axis=0)
+        bdq = self.node("DequantizeLinear", [self.const(base + "_Bq", bq), self.const(base + "_Bs", bs),
+                                             self.const(base + "_Bz", np.zeros(len(bs), np.int32))], base + "_Bdq", axis=0)
+        return self.node("Conv", [x, wdq, bdq], base, **attrs)
+
+
+def conv_layers(seq):
+    """Conv2d modules of a Conv/ReLU chain, in order."""
+    return [m for m in seq if isinstance(m, torch.nn.Conv2d)]
+
+
+@torch.no_grad()
+def activation_ranges(modules, x):
+    """Max of each ReLU output (zero-based uint8 range), per conv of the chain, over the calibration batch."""
+    maxes = []
+    for m in modules:
+        x = m(x)
+        if isinstance(m, torch.nn.ReLU):
+            maxes.append(float(x.max()))
+    return maxes, x
+
+
+def build_branch(model, quant, calib=None, weight_bits=8):
+    """uint8 luma in, uint8 luma out: the frame's own bytes, so the engine copies rows and converts nothing.
+
+    The output's QuantizeLinear at 1/255 is the rounding to 8-bit video that a frame needs anyway.
+    """
+    g = GraphBuilder(quant, weight_bits)
+    inv255 = np.array(1.0 / 255.0, np.float32)
+    s_in, z_in = g.const("in_scale", inv255), g.const("in_zp", np.array(0, np.uint8))
+    x = g.node("DequantizeLinear", ["y", s_in, z_in], "in_dq")
+    cur, cur_scale = x, 1.0 / 255.0
+    if quant:
+        with torch.no_grad():
+            maxes, feat = activation_ranges(list(model.body), calib)
+            t = model.tail(feat)
+            tmin, tmax = float(t.min()), float(t.max())
+    for i, conv in enumerate(conv_layers(model.body)):
+        cur = g.conv(cur, conv, cur_scale, f"conv{i}")
+        cur = g.node("Relu", [cur], f"relu{i}")
+        if quant:
+            cur_scale = max(maxes[i], 1e-6) / 255.0
+            cur = g.qdq(cur, cur_scale, 0, f"act{i}")
+    cur = g.conv(cur, model.tail, cur_scale, "tail")
+    if quant:
+        lo, hi = min(tmin, 0.0), max(tmax, 0.0)
+        s = max(hi - lo, 1e-6) / 255.0
+        cur = g.qdq(cur, s, int(np.clip(np.rint(-lo / s), 0, 255)), "tail_out")
+    cur = g.node("Add", [cur, x], "residual")
+    s_out, z_out = g.const("out_scale", inv255), g.const("out_zp", np.array(0, np.uint8))
+    cur = g.node("QuantizeLinear", [cur, s_out, z_out], "out_q")
+    g.node("DepthToSpace", [cur], "shuffle", blocksize=SCALE, mode="CRD")
+    g.nodes[-1].output[0] = "sr"
+    return g, "y", "sr", ["N", 1, "H", "W"], ["N", 1, "H4", "W4"]
+
+
+def build_classifier(model, quant, calib=None, weight_bits=8):
+    g = GraphBuilder(quant, weight_bits)
+    mods = list(model.features)
+    inv255 = np.array(1.0 / 255.0, np.float32)
+    cur = g.node("DequantizeLinear", ["tile", g.const("in_scale", inv255), g.const("in_zp", np.array(0, np.uint8))], "in_dq")
+    cur_scale = 1.0 / 255.0
+    if quant:
+        maxes, _ = activation_ranges(mods, calib)
+    for i, conv in enumerate(conv_layers(mods)):
+        cur = g.conv(cur, conv, cur_scale, f"conv{i}")
+        cur = g.node("Relu", [cur], f"relu{i}")
+        if quant:
+            cur_scale = max(maxes[i], 1e-6) / 255.0
+            cur = g.qdq(cur, cur_scale, 0, f"act{i}")
+    cur = g.node("GlobalAveragePool", [cur], "pool")
+    cur = g.node("Flatten", [cur], "flat", axis=1)
+    w = model.fc.weight.detach().numpy().astype(np.float32)
+    b = model.fc.bias.detach().numpy().astype(np.float32)
+    cur = g.node("Gemm", [cur, g.const("fc_W", w), g.const("fc_B", b)], "fc", transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g, "tile", "logits", ["N", 1, "H", "W"], ["N", 3]
+
+
+def save_model(g, inp, out, in_shape, out_shape, path, meta, out_type):
+    graph = helper.make_graph(
+        g.nodes, os.path.basename(path),
+        [helper.make_tensor_value_info(inp, TensorProto.UINT8, in_shape)],
+        [helper.make_tensor_value_info(out, out_type, out_shape)],
+        g.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="classsr-edge-recipe")
+    model.ir_version = 8
+    for k, v in meta.items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=str(v)))
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def to_unit(u8):
+    return torch.from_numpy(u8).float().unsqueeze(1).div_(255.0)
+
+
+def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8, recipe=None):
+    """Writes {classifier,small,medium,large}.{fp32,int8}.onnx and manifest.json (shapes, costs, hashes).
+
+    PSNR figures are added to the manifest later by the evaluate step (ONNX Runtime, through the C# eval).
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    calib = to_unit(calib_lr_u8)
+    info = {"scale": SCALE, "colour": "Y",
+            "normalization": "uint8 BT.601 limited-range luma in (dequantized at 1/255 inside the graph); branches output uint8 luma, the classifier float logits",
+            "tile": 32, "stride": 32,
+            "thresholds": {"psnr_simple_min": split["psnr_simple_min"], "psnr_hard_max": split["psnr_hard_max"]},
+            "weight_bits": weight_bits, "recipe": recipe or {}, "models": []}
+    jobs = [("classifier", classifier, build_classifier, classifier.macs_per_lr_pixel, 0)]
+    for name in CLASS_NAMES:
+        m = branches[name]
+        jobs.append((name, m, build_branch, m.macs_per_lr_pixel, branch_halo(**m.shape)))
+    for name, model, builder, macs, halo in jobs:
+        model.eval()
+        for prec, quant in (("fp32", False), ("int8", True)):
+            g, i, o, ish, osh = builder(model, quant, calib if quant else None, weight_bits)
+            fname = f"{name}.{prec}.onnx"
+            meta = {"classsr.role": name, "classsr.precision": prec, "classsr.macs_per_lr_pixel": macs,
+                    "classsr.halo": halo, "classsr.scale": SCALE}
+            out_type = TensorProto.FLOAT if name == "classifier" else TensorProto.UINT8
+            sha = save_model(g, i, o, ish, osh, os.path.join(out_dir, fname), meta, out_type)
+            shape = getattr(model, "shape", None) or {"width": model.width, "mid": model.mid}
+            info["models"].append({"file": fname, "sha256": sha, "role": name, "precision": prec,
+                                   "macs_per_lr_pixel": macs, "halo": halo, "shape": shape, "psnr": {}})
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    return info

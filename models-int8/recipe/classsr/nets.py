@@ -1,0 +1,93 @@
+"""ClassSR x4 networks: three luma-only FSRCNN-style branches and a slim classifier.
+
+Every layer is Conv + ReLU so that ONNX Runtime can fuse each into QLinearConv
+(there is no quantized PReLU), and the output is sub-pixel (conv to 16 channels
++ DepthToSpace) because the CPU provider has no INT8 transposed convolution.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SCALE = 4
+
+# name -> (d: feature width, s: shrunk width, m: mapping 3x3 layers, e: width before the sub-pixel conv)
+BRANCHES = {
+    "small": dict(d=16, s=8, m=1, e=8),
+    "medium": dict(d=32, s=12, m=3, e=16),
+    "large": dict(d=56, s=16, m=4, e=32),
+}
+CLASS_NAMES = ["small", "medium", "large"]
+
+
+def branch_macs_per_lr_pixel(d, s, m, e):
+    return 25 * d + d * s + 9 * s * s * m + s * e + 9 * e * SCALE * SCALE
+
+
+def branch_halo(d, s, m, e):
+    # Receptive-field radius in LR pixels: 5x5 (2) + m 3x3 (m) + final 3x3 (1).
+    return 2 + m + 1
+
+
+class Branch(nn.Module):
+    """FSRCNN-style: extract 5x5 -> shrink 1x1 -> m x 3x3 -> expand 1x1 -> 3x3 to 16 -> DepthToSpace.
+
+    The network predicts a residual over nearest-neighbour upsampling of its input (added
+    before DepthToSpace as a broadcast over the 16 phases), which trains faster and costs one Add.
+    """
+
+    def __init__(self, d, s, m, e):
+        super().__init__()
+        layers = [nn.Conv2d(1, d, 5, padding=2), nn.ReLU(inplace=True),
+                  nn.Conv2d(d, s, 1), nn.ReLU(inplace=True)]
+        for _ in range(m):
+            layers += [nn.Conv2d(s, s, 3, padding=1), nn.ReLU(inplace=True)]
+        layers += [nn.Conv2d(s, e, 1), nn.ReLU(inplace=True)]
+        self.body = nn.Sequential(*layers)
+        self.tail = nn.Conv2d(e, SCALE * SCALE, 3, padding=1)
+        self.shape = dict(d=d, s=s, m=m, e=e)
+        for mod in self.modules():
+            if isinstance(mod, nn.Conv2d):
+                nn.init.kaiming_normal_(mod.weight, nonlinearity="relu")
+                nn.init.zeros_(mod.bias)
+        nn.init.normal_(self.tail.weight, std=1e-3)
+
+    def forward(self, x):
+        r = self.tail(self.body(x)) + x
+        return F.pixel_shuffle(r, SCALE)
+
+    @property
+    def macs_per_lr_pixel(self):
+        return branch_macs_per_lr_pixel(**self.shape)
+
+
+def make_branch(name):
+    return Branch(**BRANCHES[name])
+
+
+class Classifier(nn.Module):
+    """ClassSR's classifier, slimmed for luma: conv 4x4/4 -> 1x1 convs -> global average pool -> linear.
+    ReLU instead of LeakyReLU so each conv fuses into one QLinearConv.
+
+    At 64 channels it costs about 0.7K MACs per LR pixel (ClassSR's own: 3.4K), under a
+    twentieth of the large branch, so routing keeps its saving.
+    """
+
+    def __init__(self, width=64, mid=32):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, width, 4, stride=4), nn.ReLU(inplace=True),
+            nn.Conv2d(width, width, 1), nn.ReLU(inplace=True),
+            nn.Conv2d(width, width, 1), nn.ReLU(inplace=True),
+            nn.Conv2d(width, mid, 1), nn.ReLU(inplace=True),
+        )
+        self.fc = nn.Linear(mid, 3)
+        self.width, self.mid = width, mid
+
+    def forward(self, x):
+        f = self.features(x).mean(dim=(2, 3))
+        return self.fc(f)
+
+    @property
+    def macs_per_lr_pixel(self):
+        w, m = self.width, self.mid
+        return (16 * w + 2 * w * w + w * m) / 16.0

@@ -1,0 +1,172 @@
+"""Training loops with checkpoint/resume, so a run can span sessions on a 2-core CPU."""
+import math
+import os
+import time
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import data
+from .nets import make_branch, Classifier
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def cosine_lr(base, it, total, floor=1e-2):
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(it, total) / total)))
+
+
+def dihedral(t, k):
+    """One of the 8 flips/rotations, applied to NCHW tensors."""
+    if k & 4:
+        t = t.flip(-1)
+    return torch.rot90(t, k & 3, dims=(-2, -1))
+
+
+def to_unit(u8):
+    return torch.from_numpy(u8).float().unsqueeze(1).div_(255.0)
+
+
+@torch.no_grad()
+def upscale_y(model, lr_y_u8):
+    """Whole-image SR of a Y plane (uint8) -> float 0..255, rounded and clipped as a frame would be."""
+    x = to_unit(lr_y_u8[None])
+    y = model(x)[0, 0].mul(255.0).round().clamp(0, 255)
+    return y.numpy()
+
+
+def eval_branch(model, sets):
+    model.eval()
+    res = {}
+    for name, items in sets.items():
+        res[name] = float(np.mean([data.psnr_y(upscale_y(model, lr), hr) for _, lr, hr in items]))
+    model.train()
+    return res
+
+
+def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=None,
+                 eval_sets=None, eval_every=2000, seed=0):
+    model = make_branch(name)
+    opt = torch.optim.Adam(model.parameters(), lr=base_lr, betas=(0.9, 0.99))
+    it = 0
+    if os.path.exists(ckpt):
+        st = torch.load(ckpt)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        it = st["it"]
+        log(f"{name}: resumed at {it}/{iters}")
+    elif init is not None:
+        model.load_state_dict(init)
+        log(f"{name}: initialised from given weights")
+    if it >= iters:
+        return model
+    rng = np.random.default_rng(seed + it)
+    n = len(lr_u8)
+    t0, seen, run_loss = time.time(), 0, 0.0
+    model.train()
+    while it < iters:
+        for g in opt.param_groups:
+            g["lr"] = cosine_lr(base_lr, it, iters)
+        idx = rng.integers(0, n, batch)
+        k = int(rng.integers(0, 8))
+        x = dihedral(to_unit(lr_u8[idx]), k)
+        y = dihedral(to_unit(hr_u8[idx]), k)
+        loss = F.l1_loss(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        it += 1
+        seen += batch
+        run_loss += loss.item()
+        if it % 250 == 0 or it == iters:
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
+            log(f"{name}: it {it}/{iters} L1 {run_loss / 250 * 255:.3f} (0..255) "
+                f"{seen / (time.time() - t0):.0f} patches/s")
+            run_loss = 0.0
+        if eval_sets and (it % eval_every == 0 or it == iters):
+            log(f"{name}: it {it} PSNR-Y {eval_branch(model, eval_sets)}")
+    return model
+
+
+@torch.no_grad()
+def branch_outputs(model, lr_u8, bs=256):
+    model.eval()
+    outs = []
+    for i in range(0, len(lr_u8), bs):
+        outs.append(model(to_unit(lr_u8[i:i + bs])).clamp_(0, 1).half())
+    return torch.cat(outs)
+
+
+def tile_psnr(sr, hr_u8):
+    """Per-sub-image Y-PSNR (no crop) of float [0,1] outputs against uint8 HR."""
+    hr = to_unit(hr_u8)
+    mse = ((sr.float() - hr) ** 2).mean(dim=(1, 2, 3)).clamp_min(1e-10)
+    return (10 * torch.log10(1.0 / mse)).numpy()
+
+
+def class_loss(p):
+    # 2 - sum_{i<j} |p_i - p_j|: zero when each tile's probabilities are one-hot.
+    d = (p[:, 0] - p[:, 1]).abs() + (p[:, 0] - p[:, 2]).abs() + (p[:, 1] - p[:, 2]).abs()
+    return (2 - d).mean()
+
+
+def average_loss(p, target):
+    b = p.shape[0]
+    t = torch.tensor(target, dtype=p.dtype) * b
+    return (p.sum(dim=0) - t).abs().sum() / (4 * b / 3)
+
+
+def train_classifier(lr_u8, hr_u8, sr_all, iters, ckpt, batch=96, base_lr=2e-4,
+                     weights=(1000.0, 0.5, 3.0), target=(1 / 3, 1 / 3, 1 / 3), seed=1):
+    """Stage 2: branches frozen (their outputs precomputed in sr_all: (3, N, 1, 128, 128) fp16)."""
+    model = Classifier()
+    opt = torch.optim.Adam(model.parameters(), lr=base_lr, betas=(0.9, 0.99))
+    it = 0
+    if os.path.exists(ckpt):
+        st = torch.load(ckpt)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        it = st["it"]
+        log(f"classifier: resumed at {it}/{iters}")
+    if it >= iters:
+        return model
+    rng = np.random.default_rng(seed + it)
+    n = len(lr_u8)
+    w1, w2, w3 = weights
+    t0, acc = time.time(), np.zeros(4)
+    model.train()
+    while it < iters:
+        for g in opt.param_groups:
+            g["lr"] = cosine_lr(base_lr, it, iters)
+        idx = rng.integers(0, n, batch)
+        k = int(rng.integers(0, 8))
+        x = dihedral(to_unit(lr_u8[idx]), k)
+        hr = dihedral(to_unit(hr_u8[idx]), k)
+        srs = dihedral(sr_all[:, idx].float(), k)
+        p = torch.softmax(model(x), dim=1)
+        sr = (p.t()[:, :, None, None, None] * srs).sum(dim=0)
+        l1 = F.l1_loss(sr, hr)
+        lc = class_loss(p)
+        la = average_loss(p, target)
+        loss = w1 * l1 + w2 * lc + w3 * la
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        it += 1
+        acc += np.array([l1.item() * 255, lc.item(), la.item(), 1])
+        if it % 250 == 0 or it == iters:
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
+            share = np.bincount(p.argmax(1).numpy(), minlength=3) / batch
+            log(f"classifier: it {it}/{iters} L1 {acc[0] / acc[3]:.3f} class {acc[1] / acc[3]:.3f} "
+                f"avg {acc[2] / acc[3]:.3f} shares {np.round(share, 2)} {it * 0 + acc[3] * batch / (time.time() - t0):.0f} tiles/s")
+            acc[:] = 0
+            t0 = time.time()
+    return model

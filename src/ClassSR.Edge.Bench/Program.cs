@@ -1,0 +1,335 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ClassSR.Edge.Bench;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Evaluation;
+using ClassSR.Edge.Imaging;
+using ClassSR.Edge.Inference;
+using ClassSR.Edge.Models;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OpenCvSharp;
+using CpuFeatures = ClassSR.Edge.Inference.CpuFeatures;
+using OpenCvSharp.DnnSuperres;
+
+// ClassSR.Edge engine benchmark: every mode side by side in one run, on 320x180 -> 1280x720
+// frames cut from the test images, with OpenCV's dnn_superres FSRCNN as the usual alternative.
+string root = Paths.Root();
+string shared = Path.Combine(root, "..", "shared");
+string models = Arg("--models") ?? Path.Combine(root, "models-int8");
+double seconds = double.Parse(Arg("--seconds") ?? "3", System.Globalization.CultureInfo.InvariantCulture);
+int threads = int.Parse(Arg("--threads") ?? Environment.ProcessorCount.ToString(), System.Globalization.CultureInfo.InvariantCulture);
+string json = Arg("--json") ?? Path.Combine(root, "artifacts", "bench.json");
+bool noOpenCv = args.Contains("--no-opencv");
+
+var frames = BenchFrames.Make(Path.Combine(shared, "datasets", "test", "B100"), 8);
+Console.WriteLine($"bench: {frames.Count} frames {frames[0].Lr.Width}x{frames[0].Lr.Height} -> {frames[0].Lr.Width * 4}x{frames[0].Lr.Height * 4} " +
+    $"(mosaics of B100 crops), {threads} threads, {seconds:F0} s per mode, cpu: {CpuFeatures.Describe()}");
+var set = ModelSet.Load(models);
+var results = new List<ModeResult>();
+
+foreach (var (mode, prec) in new (UpscaleMode, Precision)[]
+{
+    (UpscaleMode.Bicubic, Precision.Fp32),
+    (UpscaleMode.Small, Precision.Int8), (UpscaleMode.Medium, Precision.Int8),
+    (UpscaleMode.Large, Precision.Fp32), (UpscaleMode.Large, Precision.Int8),
+    (UpscaleMode.ClassSR, Precision.Fp32), (UpscaleMode.ClassSR, Precision.Int8),
+})
+{
+    using var up = new Upscaler(set, new EngineOptions { Mode = mode, Precision = prec, Threads = threads });
+    results.Add(Measure.Engine(up, frames, seconds));
+    Report.Row(results[^1]);
+}
+if (!noOpenCv)
+{
+    results.Add(Measure.OpenCv(Path.Combine(shared, "peers", "opencv-dnn-superres", "FSRCNN_x4.pb"), frames, seconds, threads));
+    Report.Row(results[^1]);
+}
+
+var peak = Measure.GemmPeak(Path.Combine(root, "models-int8", "bench"), threads);
+Console.WriteLine($"ONNX Runtime GEMM peak ({peak.Size}^3): INT8 MatMulInteger {peak.Int8Gmacs:F1} GMAC/s, FP32 MatMul {peak.Fp32Gmacs:F1} GMAC/s");
+var summary = Report.Summary(results, peak);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+File.WriteAllText(json, JsonSerializer.Serialize(new BenchReport
+{
+    Machine = $"{Environment.ProcessorCount} cores, {CpuFeatures.Describe()}",
+    Threads = threads,
+    Frames = frames.Count,
+    LrSize = $"{frames[0].Lr.Width}x{frames[0].Lr.Height}",
+    OnnxRuntime = OrtHost.Version,
+    Modes = results,
+    Peak = peak,
+    Summary = summary,
+}, BenchJson.Default.BenchReport));
+Console.WriteLine($"bench: wrote {json}");
+return 0;
+
+string? Arg(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+namespace ClassSR.Edge.Bench
+{
+    static class Paths
+    {
+        public static string Root()
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "ClassSR.Edge.sln")))
+                    return d.FullName;
+            return Directory.GetCurrentDirectory();
+        }
+    }
+
+    sealed record BenchFrame(YuvFrame Lr, double[] HrY, byte[] LrRgb);
+
+    static class BenchFrames
+    {
+        /// <summary>1280x720 HR frames, each a 4x3 mosaic of 320x240 centre crops of different images; LR by our bicubic.</summary>
+        public static List<BenchFrame> Make(string dir, int count)
+        {
+            const int hw = 1280, hh = 720, cw = 320, ch = 240;
+            var files = Evaluator.ListImages(dir);
+            var list = new List<BenchFrame>();
+            int next = 0;
+            for (int f = 0; f < count; f++)
+            {
+                var hr = new byte[hw * hh * 3];
+                for (int gy = 0; gy < hh / ch; gy++)
+                    for (int gx = 0; gx < hw / cw; gx++)
+                    {
+                        var (rgb, w, h) = ImageFile.Load(files[next++ % files.Count]);
+                        int x0 = (w - cw) / 2, y0 = (h - ch) / 2;
+                        for (int y = 0; y < ch; y++)
+                            rgb.AsSpan(((y0 + y) * w + x0) * 3, cw * 3).CopyTo(hr.AsSpan(((gy * ch + y) * hw + gx * cw) * 3));
+                    }
+                var lrRgb = Evaluator.Downscale(hr, hw, hh);
+                var lr = new YuvFrame(hw / 4, hh / 4);
+                ColorConvert.RgbToYuv(lrRgb, hw / 4, hh / 4, lr);
+                var hrY = new double[hw * hh];
+                ColorConvert.RgbToYFloat(hr, hw, hh, hrY);
+                list.Add(new BenchFrame(lr, hrY, lrRgb));
+            }
+            return list;
+        }
+    }
+
+    public sealed class ModeResult
+    {
+        public string Name { get; set; } = "";
+        public double Fps { get; set; }
+        public double MsPerFrame { get; set; }
+        public double Psnr { get; set; }
+        public double MacsRatio { get; set; }
+        public double GmacsPerFrame { get; set; }
+        public double[] Shares { get; set; } = [0, 0, 0];
+        public Dictionary<string, double> StageMs { get; set; } = [];
+        public int Regions { get; set; }
+        public int BranchCalls { get; set; }
+    }
+
+    public sealed class PeakResult
+    {
+        public int Size { get; set; }
+        public double Int8Gmacs { get; set; }
+        public double Fp32Gmacs { get; set; }
+    }
+
+    public sealed class BenchReport
+    {
+        public string Machine { get; set; } = "";
+        public int Threads { get; set; }
+        public int Frames { get; set; }
+        public string LrSize { get; set; } = "";
+        public string OnnxRuntime { get; set; } = "";
+        public List<ModeResult> Modes { get; set; } = [];
+        public PeakResult Peak { get; set; } = new();
+        public Dictionary<string, double> Summary { get; set; } = [];
+    }
+
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+    [JsonSerializable(typeof(BenchReport))]
+    sealed partial class BenchJson : JsonSerializerContext;
+
+    static class Measure
+    {
+        public static ModeResult Engine(Upscaler up, List<BenchFrame> frames, double seconds)
+        {
+            var outs = frames.Select(f => Upscaler.CreateOutput(f.Lr)).ToArray();
+            var r = new ModeResult { Name = $"{up.Mode.ToString().ToLowerInvariant()} {(up.Mode == UpscaleMode.Bicubic ? "" : up.Precision.ToString().ToLowerInvariant())}".Trim() };
+            // Warm-up: every frame once (bindings for every shape), and the quality figures.
+            double psnr = 0, macs = 0;
+            var shares = new double[3];
+            var y = new double[outs[0].Y.Length];
+            for (int i = 0; i < frames.Count; i++)
+            {
+                up.Upscale(frames[i].Lr, outs[i]);
+                for (int p = 0; p < y.Length; p++) y[p] = outs[i].Y[p];
+                psnr += Metrics.PsnrY(y, frames[i].HrY, outs[i].Width, outs[i].Height);
+                macs += up.Stats.MacsRatio;
+                for (int k = 0; k < 3; k++) shares[k] += up.Stats.Share(k) / frames.Count;
+            }
+            var stages = new double[6];
+            int n = 0, regions = 0, calls = 0;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < seconds || n < 2 * frames.Count)
+            {
+                int i = n % frames.Count;
+                up.Upscale(frames[i].Lr, outs[i]);
+                var s = up.Stats;
+                stages[0] += s.PrepareMs; stages[1] += s.ClassifyMs; stages[2] += s.PlanMs;
+                stages[3] += s.BranchesMs; stages[4] += s.ChromaMs; stages[5] += s.TotalMs;
+                regions += s.Regions; calls += s.BranchCalls;
+                n++;
+            }
+            double ms = sw.Elapsed.TotalMilliseconds / n;
+            r.Fps = 1000 / ms;
+            r.MsPerFrame = ms;
+            r.Psnr = psnr / frames.Count;
+            r.MacsRatio = up.Mode == UpscaleMode.Bicubic ? 0 : macs / frames.Count;
+            r.GmacsPerFrame = r.MacsRatio * frames[0].Lr.Width * frames[0].Lr.Height * up.LargeMacsPerPixel / 1e9;
+            r.Shares = shares;
+            string[] names = ["prepare", "classify", "plan", "branches+merge", "chroma", "total"];
+            for (int k = 0; k < names.Length; k++) r.StageMs[names[k]] = stages[k] / n;
+            r.Regions = regions / n;
+            r.BranchCalls = calls / n;
+            return r;
+        }
+
+        public static ModeResult OpenCv(string pb, List<BenchFrame> frames, double seconds, int threads)
+        {
+            Cv2.SetNumThreads(threads);
+            using var sr = new DnnSuperResImpl();
+            sr.ReadModel(pb);
+            sr.SetModel("fsrcnn", 4);
+            var ins = frames.Select(f =>
+            {
+                var m = new Mat(f.Lr.Height, f.Lr.Width, MatType.CV_8UC3);
+                var bgr = new byte[f.LrRgb.Length];
+                for (int p = 0; p < bgr.Length; p += 3) { bgr[p] = f.LrRgb[p + 2]; bgr[p + 1] = f.LrRgb[p + 1]; bgr[p + 2] = f.LrRgb[p]; }
+                System.Runtime.InteropServices.Marshal.Copy(bgr, 0, m.Data, bgr.Length);
+                return m;
+            }).ToArray();
+            using var output = new Mat();
+            double psnr = 0;
+            for (int i = 0; i < frames.Count; i++)
+            {
+                sr.Upsample(ins[i], output);
+                int w = output.Width, h = output.Height;
+                var bgr = new byte[w * h * 3];
+                System.Runtime.InteropServices.Marshal.Copy(output.Data, bgr, 0, bgr.Length);
+                var rgb = new byte[bgr.Length];
+                for (int p = 0; p < bgr.Length; p += 3) { rgb[p] = bgr[p + 2]; rgb[p + 1] = bgr[p + 1]; rgb[p + 2] = bgr[p]; }
+                var y = new double[w * h];
+                ColorConvert.RgbToYFloat(rgb, w, h, y);
+                psnr += Metrics.PsnrY(y, frames[i].HrY, w, h);
+            }
+            int n = 0;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < seconds || n < 2 * frames.Count)
+            {
+                sr.Upsample(ins[n % frames.Count], output);
+                n++;
+            }
+            double ms = sw.Elapsed.TotalMilliseconds / n;
+            foreach (var m in ins) m.Dispose();
+            return new ModeResult
+            {
+                Name = "opencv fsrcnn_x4",
+                Fps = 1000 / ms,
+                MsPerFrame = ms,
+                Psnr = psnr / frames.Count,
+                StageMs = new() { ["total"] = ms },
+            };
+        }
+
+        /// <summary>ONNX Runtime's own INT8 and FP32 GEMM throughput on this machine: the ceiling for our convolutions.</summary>
+        public static PeakResult GemmPeak(string dir, int threads, int size = 1024)
+        {
+            var r = new PeakResult { Size = size };
+            foreach (var kind in new[] { "int8", "fp32" })
+            {
+                using var opt = OrtHost.SessionOptions(threads, null);
+                using var s = new InferenceSession(Path.Combine(dir, $"gemm_{kind}.onnx"), opt);
+                var rng = new Random(1);
+                using var run = new RunOptions();
+                OrtValue a, b;
+                if (kind == "int8")
+                {
+                    var av = new byte[size * size]; var bv = new sbyte[size * size];
+                    rng.NextBytes(av);
+                    for (int i = 0; i < bv.Length; i++) bv[i] = (sbyte)rng.Next(-127, 128);
+                    a = OrtValue.CreateTensorValueFromMemory(av, [size, size]);
+                    b = OrtValue.CreateTensorValueFromMemory(bv, [size, size]);
+                }
+                else
+                {
+                    var av = new float[size * size]; var bv = new float[size * size];
+                    for (int i = 0; i < av.Length; i++) { av[i] = (float)rng.NextDouble(); bv[i] = (float)rng.NextDouble(); }
+                    a = OrtValue.CreateTensorValueFromMemory(av, [size, size]);
+                    b = OrtValue.CreateTensorValueFromMemory(bv, [size, size]);
+                }
+                using (a)
+                using (b)
+                {
+                    for (int i = 0; i < 2; i++) s.Run(run, ["A", "B"], [a, b], ["Y"]).Dispose();
+                    int n = 0;
+                    var sw = Stopwatch.StartNew();
+                    while (sw.Elapsed.TotalSeconds < 2 || n < 3)
+                    {
+                        s.Run(run, ["A", "B"], [a, b], ["Y"]).Dispose();
+                        n++;
+                    }
+                    double gmacs = (double)size * size * size * n / sw.Elapsed.TotalSeconds / 1e9;
+                    if (kind == "int8") r.Int8Gmacs = gmacs; else r.Fp32Gmacs = gmacs;
+                }
+            }
+            return r;
+        }
+    }
+
+    static class Report
+    {
+        static bool _header;
+
+        public static void Row(ModeResult r)
+        {
+            if (!_header)
+            {
+                Console.WriteLine($"{"mode",-18} {"fps",7} {"ms",7} {"PSNR-Y",7} {"MACs",6} {"GMAC",6} {"classify",8} {"branches",8} {"chroma",7} {"regions",7} {"calls",5}  simple/medium/hard");
+                _header = true;
+            }
+            Console.WriteLine($"{r.Name,-18} {r.Fps,7:F1} {r.MsPerFrame,7:F2} {r.Psnr,7:F3} {r.MacsRatio,6:F3} {r.GmacsPerFrame,6:F3} " +
+                $"{r.StageMs.GetValueOrDefault("classify"),8:F2} {r.StageMs.GetValueOrDefault("branches+merge"),8:F2} {r.StageMs.GetValueOrDefault("chroma"),7:F2} " +
+                $"{r.Regions,7} {r.BranchCalls,5}  {r.Shares[0]:P0}/{r.Shares[1]:P0}/{r.Shares[2]:P0}");
+        }
+
+        public static Dictionary<string, double> Summary(List<ModeResult> rs, PeakResult peak)
+        {
+            var d = new Dictionary<string, double>();
+            ModeResult? Get(string n) => rs.FirstOrDefault(r => r.Name == n);
+            var cls = Get("classsr int8"); var lf = Get("large fp32"); var li = Get("large int8"); var cv = Get("opencv fsrcnn_x4");
+            if (cls is null || lf is null || li is null) return d;
+            d["classsr_int8_over_large_fp32_fps"] = cls.Fps / lf.Fps;
+            d["classsr_int8_over_large_int8_fps"] = cls.Fps / li.Fps;
+            // Wall-clock ratio over MACs ratio, both against the large branch at the same precision: 1.0 means every saved MAC became saved time.
+            d["wallclock_over_macs_ratio"] = (cls.MsPerFrame / li.MsPerFrame) / cls.MacsRatio;
+            d["classsr_minus_large_db"] = cls.Psnr - li.Psnr;
+            d["classsr_int8_effective_gmacs"] = cls.GmacsPerFrame * cls.Fps;
+            d["classsr_int8_fraction_of_int8_peak"] = cls.GmacsPerFrame * cls.Fps / peak.Int8Gmacs;
+            d["large_int8_fraction_of_int8_peak"] = li.GmacsPerFrame * li.Fps / peak.Int8Gmacs;
+            if (cv != null)
+            {
+                d["classsr_int8_over_opencv_fps"] = cls.Fps / cv.Fps;
+                d["classsr_minus_opencv_db"] = cls.Psnr - cv.Psnr;
+            }
+            Console.WriteLine();
+            foreach (var (k, v) in d)
+                Console.WriteLine($"  {k,-38} {v,8:F3}");
+            return d;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Models;
+
+namespace ClassSR.Edge.Cli;
+
+/// <summary>A usage error: printed as one line with the command's usage.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Positional arguments and --name value options, with the parsers the commands share.</summary>
+public sealed class Args
+{
+    readonly List<string> _positional = [];
+    readonly Dictionary<string, string?> _options = [];
+    readonly HashSet<string> _used = [];
+
+    public Args(ReadOnlySpan<string> argv, IReadOnlySet<string> flags)
+    {
+        for (int i = 0; i < argv.Length; i++)
+        {
+            string a = argv[i];
+            if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
+            {
+                string name = a[2..];
+                int eq = name.IndexOf('=');
+                if (eq >= 0)
+                    _options[name[..eq]] = name[(eq + 1)..];
+                else if (flags.Contains(name))
+                    _options[name] = null;
+                else if (i + 1 < argv.Length)
+                    _options[name] = argv[++i];
+                else
+                    throw new UsageException($"option --{name} needs a value");
+            }
+            else
+                _positional.Add(a);
+        }
+    }
+
+    public IReadOnlyList<string> Positional => _positional;
+
+    public string? Get(string name)
+    {
+        _used.Add(name);
+        return _options.TryGetValue(name, out var v) ? v : null;
+    }
+
+    public bool Flag(string name)
+    {
+        _used.Add(name);
+        return _options.ContainsKey(name);
+    }
+
+    public int Int(string name, int fallback)
+    {
+        string? v = Get(name);
+        if (v is null) return fallback;
+        return int.TryParse(v, out int n) ? n : throw new UsageException($"--{name}: '{v}' is not an integer");
+    }
+
+    public double Double(string name, double fallback)
+    {
+        string? v = Get(name);
+        if (v is null) return fallback;
+        return double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out double n)
+            ? n : throw new UsageException($"--{name}: '{v}' is not a number");
+    }
+
+    /// <summary>Fails on options nobody asked for, so a typo is not silently ignored.</summary>
+    public void RejectUnknown()
+    {
+        foreach (var k in _options.Keys)
+            if (!_used.Contains(k))
+                throw new UsageException($"unknown option --{k}");
+    }
+
+    public UpscaleMode Mode(UpscaleMode fallback = UpscaleMode.ClassSR) => Get("mode") switch
+    {
+        null => fallback,
+        "classsr" => UpscaleMode.ClassSR,
+        "small" => UpscaleMode.Small,
+        "medium" => UpscaleMode.Medium,
+        "large" => UpscaleMode.Large,
+        "bicubic" => UpscaleMode.Bicubic,
+        var v => throw new UsageException($"--mode: '{v}' is not one of classsr, small, medium, large, bicubic"),
+    };
+
+    public ClassSR.Edge.Models.Precision Precision() => Get("precision") switch
+    {
+        null or "auto" => ClassSR.Edge.Models.Precision.Auto,
+        "int8" => ClassSR.Edge.Models.Precision.Int8,
+        "fp32" => ClassSR.Edge.Models.Precision.Fp32,
+        var v => throw new UsageException($"--precision: '{v}' is not one of int8, fp32, auto"),
+    };
+
+    public EngineOptions Engine(UpscaleMode fallback = UpscaleMode.ClassSR)
+    {
+        var o = new EngineOptions { Mode = Mode(fallback), Precision = Precision(), Threads = Int("threads", Environment.ProcessorCount) };
+        string? bias = Get("class-bias");
+        if (bias != null)
+        {
+            var parts = bias.Split(',');
+            if (parts.Length != 3 || !parts.All(p => float.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out _)))
+                throw new UsageException($"--class-bias: '{bias}' is not three comma-separated numbers");
+            o.ClassBias = [.. parts.Select(p => float.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+        o.MaxRegionCells = Int("max-region-cells", int.MaxValue);
+        if (Flag("no-promote")) o.Promote = false;
+        return o;
+    }
+
+    public ModelSet Models() => ModelSet.Load(Get("models") ?? ModelSet.DefaultDirectory());
+}

@@ -1,0 +1,40 @@
+using ClassSR.Edge.Inference;
+using ClassSR.Edge.Models;
+
+namespace ClassSR.Edge.Cli;
+
+public static class InfoCommand
+{
+    public static int Run(ReadOnlySpan<string> argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        string dir = a.Get("models") ?? ModelSet.DefaultDirectory();
+        a.RejectUnknown();
+        Console.WriteLine($"classsr-edge {typeof(InfoCommand).Assembly.GetName().Version?.ToString(3)}");
+        Console.WriteLine($"runtime      .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}, " +
+            $"{(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? "JIT" : "native AOT")}");
+        Console.WriteLine($"onnxruntime  {OrtHost.Version}");
+        Console.WriteLine($"cpu          {Environment.ProcessorCount} cores, features: {CpuFeatures.Describe()}");
+        Console.WriteLine($"precision    auto -> {CpuFeatures.Resolve(Precision.Auto).ToString().ToLowerInvariant()} " +
+            $"({(CpuFeatures.HasInt8Dot ? "int8 dot-product instructions present" : "no int8 dot-product instructions")})");
+        var set = ModelSet.Load(dir, verifyHashes: false);
+        Console.WriteLine($"models       {Path.GetFullPath(dir)} (x{set.Manifest.Scale}, {set.Manifest.Colour}, tile {set.Manifest.Tile})");
+        int bad = 0;
+        foreach (var e in set.Manifest.Models)
+        {
+            string status;
+            try
+            {
+                set.Verify(e);
+                status = "sha256 ok";
+            }
+            catch (ModelException ex)
+            {
+                status = "BAD: " + ex.Message;
+                bad++;
+            }
+            Console.WriteLine($"  {e.File,-22} {e.Precision,-5} {e.MacsPerLrPixel,8:F0} MACs/px  halo {e.Halo}  {status}");
+        }
+        return bad == 0 ? 0 : 1;
+    }
+}

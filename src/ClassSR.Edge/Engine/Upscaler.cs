@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using ClassSR.Edge.Imaging;
+using ClassSR.Edge.Inference;
+using ClassSR.Edge.Models;
+
+namespace ClassSR.Edge.Engine;
+
+public enum UpscaleMode { ClassSR, Small, Medium, Large, Bicubic }
+
+public sealed class EngineOptions
+{
+    public UpscaleMode Mode { get; set; } = UpscaleMode.ClassSR;
+    public Precision Precision { get; set; } = Precision.Auto;
+    public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>Logit offsets (simple, medium, hard) added before the argmax.</summary>
+    public float[] ClassBias { get; set; } = [0, 0, 0];
+    /// <summary>1 reproduces the reference's tile-at-a-time execution (halo per tile); for tests and benchmarks.</summary>
+    public int MaxRegionCells { get; set; } = int.MaxValue;
+    public bool Promote { get; set; } = true;
+}
+
+/// <summary>What one frame cost and how it was routed.</summary>
+public sealed class FrameStats
+{
+    public readonly int[] ClassCells = new int[3];
+    public int Cells, Regions, BranchCalls;
+    public double Macs, MacsRatio;
+    public double PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs;
+
+    public double Share(int k) => Cells == 0 ? 0 : (double)ClassCells[k] / Cells;
+}
+
+/// <summary>
+/// The x4 engine: LR frame -> tiles -> classify -> plan regions -> branches -> merge, luma by
+/// the networks and chroma by bicubic. Sessions, buffers and bindings are made once; a frame of a
+/// size seen before allocates nothing.
+/// </summary>
+public sealed class Upscaler : IDisposable
+{
+    public const int Scale = 4;
+    readonly ModelSet _models;
+    readonly OnnxNet? _classifierNet;
+    readonly OnnxNet?[] _branchNets = new OnnxNet?[3];
+    readonly TileClassifier? _classifier;
+    readonly BranchRunner? _runner;
+    readonly Region[] _single = new Region[1];
+    readonly BranchCost[] _costs = new BranchCost[3];
+    FrameShape? _shape;
+
+    public EngineOptions Options { get; }
+    public Precision Precision { get; }
+    public UpscaleMode Mode => Options.Mode;
+    public FrameStats Stats { get; } = new();
+    public ModelSet Models => _models;
+    public double LargeMacsPerPixel { get; }
+    /// <summary>The grid and the class each cell was routed to (after promotion) in the last frame.</summary>
+    public TileGrid LastGrid => _shape?.Grid ?? default;
+    public ReadOnlySpan<byte> LastClasses => _shape is null ? default : _shape.Classes;
+
+    /// <summary>Per-frame-size state: planner, buffers, resizers.</summary>
+    sealed class FrameShape
+    {
+        public required int Width, Height;
+        public required TileGrid Grid;
+        public required RegionPlanner Planner;
+        public required byte[] Classes;
+        public required BicubicResizer Chroma;
+        public BicubicResizer? Luma;
+    }
+
+    public Upscaler(ModelSet models, EngineOptions options)
+    {
+        _models = models;
+        Options = options;
+        Precision = CpuFeatures.Resolve(options.Precision);
+        LargeMacsPerPixel = models.Find("large", Precision).MacsPerLrPixel;
+        for (int k = 0; k < 3; k++)
+        {
+            var e = models.Find(Roles.Branches[k], Precision);
+            _costs[k] = new BranchCost(e.MacsPerLrPixel, e.Halo);
+        }
+        if (options.Mode == UpscaleMode.Bicubic)
+            return;
+        try
+        {
+            if (options.Mode == UpscaleMode.ClassSR)
+            {
+                _classifierNet = new OnnxNet(models, models.Find(Roles.Classifier, Precision), options.Threads);
+                _classifier = new TileClassifier(_classifierNet);
+                options.ClassBias.AsSpan(0, 3).CopyTo(_classifier.Bias);
+                for (int k = 0; k < 3; k++)
+                    _branchNets[k] = new OnnxNet(models, models.Find(Roles.Branches[k], Precision), options.Threads);
+            }
+            else
+            {
+                int k = (int)options.Mode - 1;
+                _branchNets[k] = new OnnxNet(models, models.Find(Roles.Branches[k], Precision), options.Threads);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        // Unused classes point at the one net loaded; the planner never routes to them.
+        var any = _branchNets.First(n => n != null)!;
+        _runner = new BranchRunner([.. _branchNets.Select(n => n ?? any)]);
+    }
+
+    FrameShape ShapeFor(int w, int h)
+    {
+        if (_shape is { } s && s.Width == w && s.Height == h)
+            return s;
+        var grid = new TileGrid(w, h, _models.Manifest.Tile);
+        var planner = new RegionPlanner(grid, _costs)
+        {
+            MaxRegionCells = Options.MaxRegionCells,
+            Promote = Options.Promote,
+        };
+        int cw = (w + 1) / 2, ch = (h + 1) / 2;
+        _shape = new FrameShape
+        {
+            Width = w,
+            Height = h,
+            Grid = grid,
+            Planner = planner,
+            Classes = new byte[grid.Count],
+            Chroma = new BicubicResizer(cw, ch, (w * Scale + 1) / 2, (h * Scale + 1) / 2),
+            Luma = Mode == UpscaleMode.Bicubic ? new BicubicResizer(w, h, w * Scale, h * Scale) : null,
+        };
+        return _shape;
+    }
+
+    /// <summary>Makes an output frame of the right size for this input (allocates; call once and reuse).</summary>
+    public static YuvFrame CreateOutput(YuvFrame lr) => new(lr.Width * Scale, lr.Height * Scale, lr.Range);
+
+    public void Upscale(YuvFrame lr, YuvFrame hr)
+    {
+        if (hr.Width != lr.Width * Scale || hr.Height != lr.Height * Scale)
+            throw new ArgumentException($"output must be {lr.Width * Scale}x{lr.Height * Scale}, is {hr.Width}x{hr.Height}");
+        long t0 = Stopwatch.GetTimestamp();
+        var s = ShapeFor(lr.Width, lr.Height);
+        var st = Stats;
+        st.Cells = s.Grid.Count;
+        Array.Clear(st.ClassCells);
+        st.ClassifyMs = st.PlanMs = st.BranchesMs = 0;
+        st.Regions = st.BranchCalls = 0;
+        st.Macs = 0;
+        long t1 = t0;
+        if (Mode == UpscaleMode.Bicubic)
+        {
+            s.Luma!.Resize(lr.Y, lr.YStride, hr.Y, hr.YStride);
+            st.PrepareMs = Ms(t0, t1 = Stopwatch.GetTimestamp());
+        }
+        else
+        {
+            // The models take the frame's luma bytes as they are.
+            var plane = lr.Y.AsSpan(0, lr.Width * lr.Height);
+            long tp = Stopwatch.GetTimestamp();
+            st.PrepareMs = Ms(t0, tp);
+            ReadOnlySpan<Region> regions;
+            if (Mode == UpscaleMode.ClassSR)
+            {
+                _classifier!.Classify(plane, s.Grid, s.Classes);
+                st.Macs += _classifier.Macs(s.Grid);
+                long tc = Stopwatch.GetTimestamp();
+                st.ClassifyMs = Ms(tp, tc);
+                foreach (var c in s.Classes) st.ClassCells[c]++;
+                s.Planner.Plan(s.Classes);
+                regions = s.Planner.Regions;
+                tp = Stopwatch.GetTimestamp();
+                st.PlanMs = Ms(tc, tp);
+            }
+            else
+            {
+                int k = (int)Mode - 1;
+                s.Classes.AsSpan().Fill((byte)k);
+                st.ClassCells[k] = s.Grid.Count;
+                // A single branch runs on the whole frame, in stripes only if the frame is huge.
+                s.Planner.Promote = false;
+                s.Planner.Plan(s.Classes);
+                regions = s.Planner.Regions;
+            }
+            st.Regions = regions.Length;
+            var (macs, calls) = _runner!.Run(plane, lr.Width, regions, hr.Y, hr.YStride);
+            st.Macs += macs;
+            st.BranchCalls = calls;
+            t1 = Stopwatch.GetTimestamp();
+            st.BranchesMs = Ms(tp, t1);
+        }
+        s.Chroma.Resize(lr.U, lr.ChromaStride, hr.U, hr.ChromaStride);
+        s.Chroma.Resize(lr.V, lr.ChromaStride, hr.V, hr.ChromaStride);
+        long t2 = Stopwatch.GetTimestamp();
+        st.ChromaMs = Ms(t1, t2);
+        st.TotalMs = Ms(t0, t2);
+        st.MacsRatio = st.Macs / ((double)lr.Width * lr.Height * LargeMacsPerPixel);
+    }
+
+    static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
+
+    public void Dispose()
+    {
+        _classifierNet?.Dispose();
+        foreach (var n in _branchNets) n?.Dispose();
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Serialization;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Imaging;
+
+namespace ClassSR.Edge.Evaluation;
+
+public sealed class ImageResult
+{
+    public string Name { get; set; } = "";
+    public int Width { get; set; }
+    public int Height { get; set; }
+    public double Psnr { get; set; }
+    public double Ssim { get; set; }
+    public double MacsRatio { get; set; }
+    public double[] Shares { get; set; } = [];
+    public double Ms { get; set; }
+}
+
+public sealed class EvalReport
+{
+    public string Mode { get; set; } = "";
+    public string Precision { get; set; } = "";
+    public string Hr { get; set; } = "";
+    public string? Lr { get; set; }
+    public string Metric { get; set; } = "Y (BT.601 16..235) PSNR/SSIM, 4-pixel border crop";
+    public List<ImageResult> Images { get; set; } = [];
+    public ImageResult Mean { get; set; } = new();
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(EvalReport))]
+public sealed partial class EvalJson : JsonSerializerContext;
+
+/// <summary>
+/// The field's x4 protocol: HR cropped to a multiple of 4, LR by MATLAB-compatible bicubic (or given),
+/// Y-PSNR and SSIM of the HR-size output with 4 pixels cropped from each border.
+/// </summary>
+public static class Evaluator
+{
+    static readonly string[] Extensions = [".png", ".bmp", ".jpg", ".jpeg"];
+
+    public static List<string> ListImages(string dir)
+    {
+        if (!Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"'{dir}': no such folder");
+        var files = Directory.GetFiles(dir).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).ToList();
+        files.Sort(StringComparer.Ordinal);
+        if (files.Count == 0)
+            throw new IOException($"'{dir}': no PNG, BMP or JPEG images");
+        return files;
+    }
+
+    /// <summary>Top-left crop of an RGB image to a multiple of the scale.</summary>
+    public static (byte[] Rgb, int Width, int Height) ModCrop(byte[] rgb, int w, int h, int m = 4)
+    {
+        int cw = w - w % m, ch = h - h % m;
+        if (cw == w && ch == h) return (rgb, w, h);
+        var o = new byte[cw * ch * 3];
+        for (int y = 0; y < ch; y++)
+            rgb.AsSpan(y * w * 3, cw * 3).CopyTo(o.AsSpan(y * cw * 3));
+        return (o, cw, ch);
+    }
+
+    public static byte[] Downscale(byte[] rgb, int w, int h, int scale = 4)
+    {
+        var lr = new byte[(w / scale) * (h / scale) * 3];
+        new BicubicResizer(w, h, w / scale, h / scale, 3).Resize(rgb, w * 3, lr, (w / scale) * 3);
+        return lr;
+    }
+
+    public static ImageResult EvaluateOne(Upscaler up, string hrPath, string? lrPath)
+    {
+        var (hr0, w0, h0) = ImageFile.Load(hrPath);
+        var (hr, w, h) = ModCrop(hr0, w0, h0);
+        int lw = w / 4, lh = h / 4;
+        byte[] lr;
+        if (lrPath != null)
+        {
+            var (l, gw, gh) = ImageFile.Load(lrPath);
+            if (gw != lw || gh != lh)
+                throw new ImageFormatException($"'{lrPath}': LR is {gw}x{gh}, expected {lw}x{lh} for HR {w}x{h}");
+            lr = l;
+        }
+        else
+            lr = Downscale(hr, w, h);
+        var lrFrame = new YuvFrame(lw, lh);
+        ColorConvert.RgbToYuv(lr, lw, lh, lrFrame);
+        var srFrame = Upscaler.CreateOutput(lrFrame);
+        up.Upscale(lrFrame, srFrame);
+        var hrY = new double[w * h];
+        ColorConvert.RgbToYFloat(hr, w, h, hrY);
+        var srY = new double[w * h];
+        for (int i = 0; i < srY.Length; i++) srY[i] = srFrame.Y[i];
+        var s = up.Stats;
+        return new ImageResult
+        {
+            Name = Path.GetFileName(hrPath),
+            Width = w,
+            Height = h,
+            Psnr = Metrics.PsnrY(srY, hrY, w, h),
+            Ssim = Metrics.SsimY(srY, hrY, w, h),
+            MacsRatio = s.MacsRatio,
+            Shares = [s.Share(0), s.Share(1), s.Share(2)],
+            Ms = s.TotalMs,
+        };
+    }
+
+    public static EvalReport Run(Upscaler up, string hrDir, string? lrDir, Action<ImageResult>? progress = null)
+    {
+        var report = new EvalReport
+        {
+            Mode = up.Mode.ToString().ToLowerInvariant(),
+            Precision = up.Precision.ToString().ToLowerInvariant(),
+            Hr = hrDir,
+            Lr = lrDir,
+        };
+        foreach (var f in ListImages(hrDir))
+        {
+            string? lrPath = lrDir is null ? null : Path.Combine(lrDir, Path.GetFileName(f));
+            if (lrPath != null && !File.Exists(lrPath))
+                throw new FileNotFoundException($"'{lrPath}': no LR image paired with '{f}'");
+            var r = EvaluateOne(up, f, lrPath);
+            report.Images.Add(r);
+            progress?.Invoke(r);
+        }
+        var im = report.Images;
+        report.Mean = new ImageResult
+        {
+            Name = "mean",
+            Psnr = im.Average(r => r.Psnr),
+            Ssim = im.Average(r => r.Ssim),
+            MacsRatio = im.Average(r => r.MacsRatio),
+            Shares = [im.Average(r => r.Shares[0]), im.Average(r => r.Shares[1]), im.Average(r => r.Shares[2])],
+            Ms = im.Average(r => r.Ms),
+        };
+        return report;
+    }
+}

@@ -1,0 +1,117 @@
+using StbImageSharp;
+using StbImageWriteSharp;
+
+namespace ClassSR.Edge.Imaging;
+
+/// <summary>Reads and writes image files as interleaved RGB24 (the file boundary; not a per-frame path).</summary>
+public static class ImageFile
+{
+    /// <summary>Decodes a PNG, JPEG or BMP (anything stb_image reads) to RGB24; grayscale is replicated to RGB.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ImageFormatException">The file cannot be read or decoded; the message names it.</exception>
+    public static (byte[] Rgb, int Width, int Height) Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"cannot read '{path}': no such file", path, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw ImageFormatException.ForFile(path, e.Message, e);
+        }
+
+        if (data.Length == 0)
+            throw ImageFormatException.ForFile(path, "file is empty");
+
+        ImageResult image;
+        try
+        {
+            image = ImageResult.FromMemory(data, StbImageSharp.ColorComponents.RedGreenBlue);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // stb_image reports terse reasons ("unknown image type", "bad png sig") through whatever it throws.
+            throw ImageFormatException.ForFile(path, string.IsNullOrEmpty(e.Message) ? e.GetType().Name : e.Message, e);
+        }
+
+        if (image is null || image.Data is null || image.Width < 1 || image.Height < 1)
+            throw ImageFormatException.ForFile(path, "decoder returned no image");
+        long expected = 3L * image.Width * image.Height;
+        if (image.Data.Length < expected)
+            throw ImageFormatException.ForFile(path, $"decoder returned {image.Data.Length} bytes for {image.Width}x{image.Height}");
+        return (image.Data, image.Width, image.Height);
+    }
+
+    /// <summary>
+    /// Writes RGB24 by extension: .png (lossless), .jpg/.jpeg (TurboJPEG at <paramref name="jpegQuality"/>; 4:4:4
+    /// from quality 90 up, 4:2:0 below, as ImageMagick does: asking for high quality should not halve colour resolution).
+    /// Written to a temporary file then moved, so a failed write never leaves a truncated image behind.
+    /// </summary>
+    /// <exception cref="ArgumentException">The extension is none of those.</exception>
+    public static void Save(string path, ReadOnlySpan<byte> rgb, int width, int height, int jpegQuality = 92)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        long needed = 3L * width * height;
+        if (rgb.Length < needed)
+            throw new ArgumentException($"RGB buffer holds {rgb.Length} bytes, {width}x{height} needs {needed}", nameof(rgb));
+
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        bool jpeg = extension is ".jpg" or ".jpeg";
+        if (!jpeg && extension != ".png")
+            throw new ArgumentException($"cannot write '{path}': unsupported extension '{extension}' (use .png, .jpg or .jpeg)", nameof(path));
+
+        string temporary = path + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                if (jpeg)
+                {
+                    using var encoder = new JpegEncoder();
+                    var subsampling = jpegQuality >= 90 ? JpegSubsampling.S444 : JpegSubsampling.S420;
+                    encoder.EncodeRgb(rgb, width, height, jpegQuality, subsampling);
+                    stream.Write(encoder.Encoded);
+                }
+                else
+                {
+                    WritePng(stream, rgb, width, height);
+                }
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static unsafe void WritePng(Stream stream, ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        var writer = new ImageWriter();
+        fixed (byte* data = rgb)
+            writer.WritePng(data, width, height, StbImageWriteSharp.ColorComponents.RedGreenBlue, stream);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

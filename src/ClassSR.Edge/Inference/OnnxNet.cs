@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using ClassSR.Edge.Models;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace ClassSR.Edge.Inference;
+
+/// <summary>
+/// One ONNX model with one uint8 luma input and one output (uint8 luma for a branch, float
+/// logits for the classifier), run on native buffers it owns.
+/// Each input shape gets an IoBinding made once over those buffers, so after warm-up a run
+/// allocates nothing: the caller writes the input span, calls Run, and reads the output span.
+/// </summary>
+public sealed unsafe class OnnxNet : IDisposable
+{
+    readonly InferenceSession _session;
+    readonly RunOptions _run = new();
+    readonly string _input, _output;
+    readonly Dictionary<(int N, int H, int W), Binding> _bindings = [];
+    byte* _in, _out;
+    long _inCap, _outCap;
+    Binding? _current;
+
+    public string Role { get; }
+    public string File { get; }
+    public double MacsPerLrPixel { get; }
+    public int Halo { get; }
+    public bool IsClassifier => Role == Roles.Classifier;
+
+    sealed class Binding(OrtValue input, OrtValue output, OrtIoBinding io, long inCount, long outCount) : IDisposable
+    {
+        public readonly OrtValue Input = input, Output = output;
+        public readonly OrtIoBinding Io = io;
+        public readonly long InCount = inCount, OutCount = outCount;
+
+        public void Dispose()
+        {
+            Io.Dispose();
+            Input.Dispose();
+            Output.Dispose();
+        }
+    }
+
+    public OnnxNet(ModelSet set, ModelEntry entry, int threads, string? optimizedModelPath = null)
+    {
+        Role = entry.Role;
+        File = set.PathOf(entry);
+        MacsPerLrPixel = entry.MacsPerLrPixel;
+        Halo = entry.Halo;
+        using var options = OrtHost.SessionOptions(threads, optimizedModelPath);
+        try
+        {
+            _session = new InferenceSession(File, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelException($"'{File}': ONNX Runtime cannot load it ({FirstLine(e.Message)})");
+        }
+        if (_session.InputMetadata.Count != 1 || _session.OutputMetadata.Count != 1)
+            throw new ModelException($"'{File}': expected one input and one output");
+        _input = _session.InputMetadata.Keys.First();
+        _output = _session.OutputMetadata.Keys.First();
+        CheckShapes(_session.InputMetadata[_input], _session.OutputMetadata[_output]);
+    }
+
+    void CheckShapes(NodeMetadata inMeta, NodeMetadata outMeta)
+    {
+        int[] i = inMeta.Dimensions, o = outMeta.Dimensions;
+        var outType = IsClassifier ? TensorElementType.Float : TensorElementType.UInt8;
+        bool ok = inMeta.ElementDataType == TensorElementType.UInt8 && outMeta.ElementDataType == outType && i.Length == 4 && i[1] == 1
+            && (IsClassifier ? o.Length == 2 && o[1] == 3 : o.Length == 4 && o[1] == 1);
+        if (!ok)
+            throw new ModelException($"'{File}': input [{string.Join(",", i)}] / output [{string.Join(",", o)}] " +
+                $"do not fit role '{Role}' (expected uint8 [N,1,H,W] -> {(IsClassifier ? "float [N,3]" : "uint8 [N,1,4H,4W]")})");
+    }
+
+    static string FirstLine(string s)
+    {
+        int n = s.IndexOf('\n');
+        return n < 0 ? s : s[..n];
+    }
+
+    long OutputBytes(int n, int h, int w) => IsClassifier ? n * 3L * sizeof(float) : (long)n * h * w * 16;
+
+    /// <summary>Selects the binding for this shape (made on first use) and returns its input buffer.</summary>
+    public Span<byte> Prepare(int n, int h, int w)
+    {
+        if (!_bindings.TryGetValue((n, h, w), out var b))
+            b = Bind(n, h, w);
+        _current = b;
+        return new Span<byte>(_in, checked((int)b.InCount));
+    }
+
+    Binding Bind(int n, int h, int w)
+    {
+        long inCount = (long)n * h * w, outCount = OutputBytes(n, h, w);
+        if (inCount > _inCap || outCount > _outCap)
+            Grow(Math.Max(inCount, _inCap), Math.Max(outCount, _outCap));
+        var mem = OrtMemoryInfo.DefaultInstance;
+        var input = OrtValue.CreateTensorValueWithData(mem, TensorElementType.UInt8, [n, 1, h, w], (IntPtr)_in, inCount);
+        long[] outShape = IsClassifier ? [n, 3] : [n, 1, h * 4, w * 4];
+        var output = OrtValue.CreateTensorValueWithData(mem, IsClassifier ? TensorElementType.Float : TensorElementType.UInt8,
+            outShape, (IntPtr)_out, outCount);
+        var io = _session.CreateIoBinding();
+        io.BindInput(_input, input);
+        io.BindOutput(_output, output);
+        var b = new Binding(input, output, io, inCount, outCount);
+        _bindings[(n, h, w)] = b;
+        return b;
+    }
+
+    void Grow(long inCap, long outCap)
+    {
+        // Bindings point into the old buffers: drop them all. Only happens while warming up.
+        foreach (var b in _bindings.Values)
+            b.Dispose();
+        _bindings.Clear();
+        _current = null;
+        NativeMemory.AlignedFree(_in);
+        NativeMemory.AlignedFree(_out);
+        _in = (byte*)NativeMemory.AlignedAlloc((nuint)inCap, 64);
+        _out = (byte*)NativeMemory.AlignedAlloc((nuint)outCap, 64);
+        _inCap = inCap;
+        _outCap = outCap;
+    }
+
+    /// <summary>Runs the shape chosen by the last Prepare; returns a branch's uint8 output.</summary>
+    public ReadOnlySpan<byte> Run()
+    {
+        var b = _current ?? throw new InvalidOperationException("Prepare must be called before Run");
+        _session.RunWithBinding(_run, b.Io);
+        return new ReadOnlySpan<byte>(_out, checked((int)b.OutCount));
+    }
+
+    /// <summary>Runs the classifier: three float logits per input.</summary>
+    public ReadOnlySpan<float> RunLogits() => MemoryMarshal.Cast<byte, float>(Run());
+
+    public int CachedShapes => _bindings.Count;
+
+    public void Dispose()
+    {
+        foreach (var b in _bindings.Values)
+            b.Dispose();
+        _bindings.Clear();
+        _session.Dispose();
+        _run.Dispose();
+        NativeMemory.AlignedFree(_in);
+        NativeMemory.AlignedFree(_out);
+        _in = _out = null;
+    }
+}

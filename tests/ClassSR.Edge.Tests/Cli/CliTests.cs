@@ -1,0 +1,107 @@
+using ClassSR.Edge.Imaging;
+using ClassSR.Edge.Tests.Engine;
+using ClassSR.Edge.Tests.Imaging;
+using Xunit;
+
+namespace ClassSR.Edge.Tests.Cli;
+
+public class CliTests
+{
+    static string QuickModels => TestModels.Quick().Directory;
+
+    static string SampleImage(string dir, int w = 48, int h = 40)
+    {
+        string path = Path.Combine(dir, "in.png");
+        ImageFile.Save(path, TestImages.Synthetic(w, h), w, h);
+        return path;
+    }
+
+    static void AssertOneLineError(CliRunner.Result r, string mustContain)
+    {
+        Assert.NotEqual(0, r.ExitCode);
+        var lines = r.Stderr.Trim().Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line, got:\n{r.Stderr}");
+        Assert.Contains(mustContain, r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void Upscale_writes_a_4x_image_and_a_class_map()
+    {
+        string dir = TestImages.TemporaryDirectory();
+        string input = SampleImage(dir), output = Path.Combine(dir, "out.png"), map = Path.Combine(dir, "map.png");
+        var r = CliRunner.Jit("upscale", input, output, "--models", QuickModels, "--class-map", map);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var (_, w, h) = ImageFile.Load(output);
+        Assert.Equal((192, 160), (w, h));
+        var (_, mw, mh) = ImageFile.Load(map);
+        Assert.Equal((48, 40), (mw, mh));
+        var jpg = Path.Combine(dir, "out.jpg");
+        Assert.Equal(0, CliRunner.Jit("upscale", input, jpg, "--models", QuickModels, "--mode", "bicubic").ExitCode);
+        Assert.Equal((192, 160), (ImageFile.Load(jpg).Width, ImageFile.Load(jpg).Height));
+    }
+
+    [Fact]
+    public void Missing_and_corrupt_inputs_fail_with_one_line_naming_the_file()
+    {
+        string dir = TestImages.TemporaryDirectory();
+        AssertOneLineError(CliRunner.Jit("upscale", Path.Combine(dir, "nope.png"), Path.Combine(dir, "o.png"), "--models", QuickModels), "nope.png");
+        string bad = Path.Combine(dir, "bad.png");
+        File.WriteAllBytes(bad, [0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5]);
+        AssertOneLineError(CliRunner.Jit("upscale", bad, Path.Combine(dir, "o.png"), "--models", QuickModels), "bad.png");
+        string input = SampleImage(dir);
+        AssertOneLineError(CliRunner.Jit("upscale", input, "/proc/nonexistent/dir/o.png", "--models", QuickModels), "/proc/nonexistent/dir/o.png");
+        AssertOneLineError(CliRunner.Jit("upscale", input, Path.Combine(dir, "o.tiff"), "--models", QuickModels), "o.tiff");
+        AssertOneLineError(CliRunner.Jit("upscale", input, Path.Combine(dir, "o.png"), "--models", QuickModels, "--mode", "huge"), "--mode");
+    }
+
+    [Fact]
+    public void A_tampered_model_stops_start_up_with_its_name()
+    {
+        string dir = TestImages.TemporaryDirectory();
+        foreach (var f in Directory.GetFiles(QuickModels))
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        File.WriteAllText(Path.Combine(dir, "medium.int8.onnx"), "not a model");
+        string input = SampleImage(TestImages.TemporaryDirectory());
+        AssertOneLineError(CliRunner.Jit("upscale", input, Path.Combine(dir, "o.png"), "--models", dir), "medium.int8.onnx");
+    }
+
+    [Fact]
+    public void Eval_reports_psnr_per_image_and_writes_json()
+    {
+        string dir = TestImages.TemporaryDirectory(), json = Path.Combine(dir, "e.json");
+        var r = CliRunner.Jit("eval", "--hr", TestImages.SharedFolder("datasets/test/Set5"), "--mode", "bicubic",
+            "--models", QuickModels, "--json", json);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var report = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(json), ClassSR.Edge.Evaluation.EvalJson.Default.EvalReport)!;
+        Assert.Equal(5, report.Images.Count);
+        // The field's published bicubic x4 figure for Set5 on this protocol is 28.42 dB.
+        Assert.InRange(report.Mean.Psnr, 28.37, 28.47);
+        // With --lr the reference MATLAB LR images are used instead of ours: same figure within a hair.
+        var r2 = CliRunner.Jit("eval", "--hr", TestImages.SharedFolder("datasets/test/Set5"), "--lr",
+            TestImages.SharedFolder("datasets/test/reference_lr_x4/Set5"), "--mode", "bicubic", "--models", QuickModels, "--quiet");
+        Assert.True(r2.ExitCode == 0, r2.Stderr);
+        Assert.Contains("PSNR-Y 28.4", r2.Stdout);
+    }
+
+    [Fact]
+    public void Info_lists_models_and_checks_their_hashes()
+    {
+        var r = CliRunner.Jit("info", "--models", QuickModels);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("onnxruntime", r.Stdout);
+        Assert.Equal(8, r.Stdout.Split('\n').Count(l => l.Contains("sha256 ok")));
+    }
+
+    [Fact]
+    public void Aot_binary_gives_the_same_upscale_as_the_jit_build()
+    {
+        Assert.True(File.Exists(CliRunner.AotBinary), $"'{CliRunner.AotBinary}' missing: ./build.sh test publishes it before the tests");
+        string dir = TestImages.TemporaryDirectory();
+        string input = SampleImage(dir, 96, 64), a = Path.Combine(dir, "jit.png"), b = Path.Combine(dir, "aot.png");
+        Assert.Equal(0, CliRunner.Jit("upscale", input, a, "--models", QuickModels, "--precision", "int8").ExitCode);
+        var r = CliRunner.Run(CliRunner.AotBinary, ["upscale", input, b, "--models", QuickModels, "--precision", "int8"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(ImageFile.Load(a).Rgb, ImageFile.Load(b).Rgb);
+    }
+}

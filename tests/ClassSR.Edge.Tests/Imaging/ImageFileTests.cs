@@ -1,0 +1,83 @@
+using ClassSR.Edge.Imaging;
+using Xunit;
+
+namespace ClassSR.Edge.Tests.Imaging;
+
+public sealed class ImageFileTests : IDisposable
+{
+    private readonly string _dir = TestImages.TemporaryDirectory();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Png_round_trip_is_lossless()
+    {
+        const int w = 37, h = 21;
+        byte[] rgb = TestImages.Synthetic(w, h);
+        string path = Path.Combine(_dir, "out.png");
+        ImageFile.Save(path, rgb, w, h);
+        var (back, bw, bh) = ImageFile.Load(path);
+        Assert.Equal((w, h), (bw, bh));
+        Assert.Equal(rgb, back);
+        Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Theory]
+    [InlineData("out.jpg", 95, JpegSubsampling.S444, 35)]
+    [InlineData("OUT.JPEG", 80, JpegSubsampling.S420, 25)] // 4:2:0 cannot hold the test image's 3-pixel colour stripes
+    public void Jpeg_round_trip_is_close(string name, int quality, JpegSubsampling expected, double minimumPsnr)
+    {
+        const int w = 120, h = 80;
+        byte[] rgb = TestImages.Synthetic(w, h);
+        string path = Path.Combine(_dir, name);
+        ImageFile.Save(path, rgb, w, h, jpegQuality: quality);
+
+        using (var decoder = new JpegDecoder())
+            Assert.Equal(new JpegHeader(w, h, expected), decoder.ReadHeader(File.ReadAllBytes(path)));
+        var (back, bw, bh) = ImageFile.Load(path);
+        Assert.Equal((w, h), (bw, bh));
+        double psnr = Metrics.Psnr(rgb, back);
+        Assert.True(psnr > minimumPsnr, $"RGB PSNR {psnr:F2} dB");
+    }
+
+    [Fact]
+    public void Corrupt_file_error_names_the_file()
+    {
+        string path = Path.Combine(_dir, "broken.png");
+        File.WriteAllBytes(path, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        var ex = Assert.Throws<ImageFormatException>(() => ImageFile.Load(path));
+        Assert.StartsWith($"cannot decode '{path}': ", ex.Message);
+        Assert.Equal(path, ex.Path);
+        Assert.DoesNotContain('\n', ex.Message);
+
+        string empty = Path.Combine(_dir, "empty.jpg");
+        File.WriteAllBytes(empty, []);
+        Assert.Contains(empty, Assert.Throws<ImageFormatException>(() => ImageFile.Load(empty)).Message);
+    }
+
+    [Fact]
+    public void Missing_file_error_names_the_file()
+    {
+        string path = Path.Combine(_dir, "nope", "missing.png");
+        var ex = Assert.Throws<FileNotFoundException>(() => ImageFile.Load(path));
+        Assert.Contains(path, ex.Message);
+    }
+
+    [Fact]
+    public void Unsupported_extension_is_an_argument_error_naming_it()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => ImageFile.Save(Path.Combine(_dir, "x.bmp"), new byte[12], 2, 2));
+        Assert.Contains("'.bmp'", ex.Message);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void Grayscale_png_loads_as_rgb()
+    {
+        string gray = Path.Combine(TestImages.SharedFolder("datasets/test/Set14"), "bridge.png");
+        var (rgb, w, h) = ImageFile.Load(gray);
+        Assert.Equal(3 * w * h, rgb.Length);
+        for (int i = 0; i < rgb.Length; i += 3)
+            Assert.True(rgb[i] == rgb[i + 1] && rgb[i] == rgb[i + 2], $"pixel {i / 3} is not grey");
+    }
+}
