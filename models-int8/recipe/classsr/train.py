@@ -52,9 +52,8 @@ def eval_branch(model, sets):
     return res
 
 
-def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=None,
-                 eval_sets=None, eval_every=2000, seed=0):
-    model = make_branch(name)
+def resume(name, model, base_lr, iters, ckpt, init=None):
+    """(optimizer, iteration) from the checkpoint if there is one, else a fresh start."""
     opt = torch.optim.Adam(model.parameters(), lr=base_lr, betas=(0.9, 0.99))
     it = 0
     if os.path.exists(ckpt):
@@ -66,11 +65,18 @@ def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=N
     elif init is not None:
         model.load_state_dict(init)
         log(f"{name}: initialised from given weights")
+    return opt, it
+
+
+def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=None,
+                 eval_sets=None, eval_every=2000, seed=0):
+    model = make_branch(name)
+    opt, it = resume(name, model, base_lr, iters, ckpt, init)
     if it >= iters:
         return model
     rng = np.random.default_rng(seed + it)
     n = len(lr_u8)
-    t0, seen, run_loss = time.time(), 0, 0.0
+    t0, seen, run_loss, run_n = time.time(), 0, 0.0, 0
     model.train()
     while it < iters:
         for g in opt.param_groups:
@@ -86,11 +92,12 @@ def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=N
         it += 1
         seen += batch
         run_loss += loss.item()
+        run_n += 1
         if it % 250 == 0 or it == iters:
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
-            log(f"{name}: it {it}/{iters} L1 {run_loss / 250 * 255:.3f} (0..255) "
+            log(f"{name}: it {it}/{iters} L1 {run_loss / run_n * 255:.3f} (0..255) "
                 f"{seen / (time.time() - t0):.0f} patches/s")
-            run_loss = 0.0
+            run_loss, run_n = 0.0, 0
         if eval_sets and (it % eval_every == 0 or it == iters):
             log(f"{name}: it {it} PSNR-Y {eval_branch(model, eval_sets)}")
     return model
@@ -128,14 +135,7 @@ def train_classifier(lr_u8, hr_u8, sr_all, iters, ckpt, batch=96, base_lr=2e-4,
                      weights=(1000.0, 0.5, 3.0), target=(1 / 3, 1 / 3, 1 / 3), seed=1):
     """Stage 2: branches frozen (their outputs precomputed in sr_all: (3, N, 1, 128, 128) fp16)."""
     model = Classifier()
-    opt = torch.optim.Adam(model.parameters(), lr=base_lr, betas=(0.9, 0.99))
-    it = 0
-    if os.path.exists(ckpt):
-        st = torch.load(ckpt)
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
-        it = st["it"]
-        log(f"classifier: resumed at {it}/{iters}")
+    opt, it = resume("classifier", model, base_lr, iters, ckpt)
     if it >= iters:
         return model
     rng = np.random.default_rng(seed + it)
@@ -166,7 +166,7 @@ def train_classifier(lr_u8, hr_u8, sr_all, iters, ckpt, batch=96, base_lr=2e-4,
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
             share = np.bincount(p.argmax(1).numpy(), minlength=3) / batch
             log(f"classifier: it {it}/{iters} L1 {acc[0] / acc[3]:.3f} class {acc[1] / acc[3]:.3f} "
-                f"avg {acc[2] / acc[3]:.3f} shares {np.round(share, 2)} {it * 0 + acc[3] * batch / (time.time() - t0):.0f} tiles/s")
+                f"avg {acc[2] / acc[3]:.3f} shares {np.round(share, 2)} {acc[3] * batch / (time.time() - t0):.0f} tiles/s")
             acc[:] = 0
             t0 = time.time()
     return model
