@@ -14,6 +14,9 @@ namespace ClassSR.Edge.Cli
               classsr-edge eval --hr DIR [--lr DIR] [--mode ...] [--precision ...] [--json FILE] [--models DIR]
               classsr-edge bench [--frames DIR] [--seconds S] [--json FILE] [--opencv]
               classsr-edge info [--models DIR]
+              classsr-edge run [--source synthetic|y4m:PATH|raw:PATH] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]
+                               [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-] [--jpeg-quality Q]
+                               [--mode ...] [--precision ...] [--models DIR] [--seconds N]
             """;
 
         public static int Main(string[] argv)
@@ -32,6 +35,7 @@ namespace ClassSR.Edge.Cli
                     "eval" => EvalCommand.Run(rest),
                     "info" => InfoCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),
+                    "run" => RunCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{argv[0]}'"),
                 };
             }

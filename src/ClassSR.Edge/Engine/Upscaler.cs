@@ -139,6 +139,7 @@ public sealed class Upscaler : IDisposable
         if (hr.Width != lr.Width * Scale || hr.Height != lr.Height * Scale)
             throw new ArgumentException($"output must be {lr.Width * Scale}x{lr.Height * Scale}, is {hr.Width}x{hr.Height}");
         long t0 = Stopwatch.GetTimestamp();
+        hr.Range = lr.Range;
         var s = ShapeFor(lr.Width, lr.Height);
         var st = Stats;
         st.Cells = s.Grid.Count;

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Daemon.Sinks;
+using ClassSR.Edge.Daemon.Sources;
+using ClassSR.Edge.Engine;
+
+namespace ClassSR.Edge.Daemon;
+
+/// <summary>
+/// Puts a run together: source, pipeline, sinks, HTTP server and signal handling, and runs it until SIGTERM,
+/// SIGINT, the requested duration, or a failure.
+/// </summary>
+public sealed class DaemonHost
+{
+    static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(1.5);
+    readonly DaemonOptions _options;
+    readonly Log _log;
+
+    public DaemonHost(DaemonOptions options, Log log)
+    {
+        options.Validate();
+        _options = options;
+        _log = log;
+    }
+
+    /// <summary>Runs until stopped; returns the process exit code.</summary>
+    /// <param name="upscaler">Owned by the caller; only the upscale thread touches it while this runs.</param>
+    /// <exception cref="FormatException">The source spec is not understood.</exception>
+    /// <exception cref="IOException">The HTTP address cannot be bound.</exception>
+    public int Run(Upscaler upscaler, CancellationToken cancel = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        int exitCode = 0;
+        void Stop(int code)
+        {
+            if (code != 0)
+                Interlocked.CompareExchange(ref exitCode, code, 0);
+            try { stop.Cancel(); } catch (ObjectDisposedException) { }
+        }
+
+        // Handled rather than left to the runtime so shutdown is orderly: sinks flushed, sockets closed.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop(0); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop(0); });
+        using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; Stop(0); });
+
+        using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop);
+        var sinks = new List<FrameSink>();
+        HttpSink? http = null;
+        if (_options.Listen is { } listen)
+        {
+            http = new HttpSink(new HttpOptions { Listen = listen, AuthToken = _options.AuthToken, JpegQuality = _options.JpegQuality }, _log);
+            sinks.Add(http);
+        }
+        if (_options.Y4mToStdout)
+            sinks.Add(new Y4mSink(Console.OpenStandardOutput(), () => source.Fps));
+        foreach (var s in sinks)
+        {
+            s.Failed = (sink, e) =>
+            {
+                bool closed = e is IOException && sink is Y4mSink;
+                _log.Write(closed ? LogLevel.Info : LogLevel.Error, $"{sink.Stage} output stopped: {e.Message}");
+                Stop(closed ? 0 : 1);
+            };
+        }
+
+        using var pipeline = new FramePipeline(source, upscaler, sinks, _log)
+        {
+            Faulted = _ => Stop(1),
+            // With only stdout to feed, a finished source means a finished output; a server keeps showing NO SIGNAL.
+            HoldLastFrameAtEnd = http != null,
+            SourceEnded = http is null ? () => Stop(0) : null,
+        };
+        if (http != null)
+        {
+            http.State = pipeline.Snapshot;
+            http.StartServerAsync().GetAwaiter().GetResult();
+        }
+        long started = Stopwatch.GetTimestamp();
+        pipeline.Start();
+        string target = http != null ? $"serving {http.Url}" : "writing y4m to stdout";
+        _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
+            $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");
+
+        if (_options.Duration is { } d)
+            stop.Token.WaitHandle.WaitOne(d);
+        else
+            stop.Token.WaitHandle.WaitOne();
+
+        var serverStopped = http?.StopServerAsync() ?? Task.CompletedTask;
+        pipeline.Stop(StopBudget);
+        if (!serverStopped.Wait(StopBudget))
+            _log.Warn("http server did not stop in time");
+        _log.Info($"stopped after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        return exitCode;
+    }
+}

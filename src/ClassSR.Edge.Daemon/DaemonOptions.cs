@@ -1,0 +1,37 @@
+using ClassSR.Edge.Daemon.Sinks;
+
+namespace ClassSR.Edge.Daemon;
+
+/// <summary>What `classsr-edge run` was asked to do; fixed once the daemon starts (runtime state lives elsewhere).</summary>
+public sealed class DaemonOptions
+{
+    /// <summary>synthetic, y4m:PATH, PATH.y4m or raw:PATH ("-" for stdin).</summary>
+    public string Source { get; init; } = "synthetic";
+    /// <summary>The layout of raw: frames, WxH:i420|nv12|yuyv.</summary>
+    public string? Raw { get; init; }
+    /// <summary>Pacing for file and synthetic sources; null keeps the source's own rate.</summary>
+    public double? Fps { get; init; }
+    public bool Loop { get; init; }
+    /// <summary>Null: no HTTP server.</summary>
+    public ListenAddress? Listen { get; init; } = ListenAddress.Default;
+    public string? AuthToken { get; init; }
+    /// <summary>Write upscaled frames as YUV4MPEG2 to stdout.</summary>
+    public bool Y4mToStdout { get; init; }
+    public int JpegQuality { get; init; } = 80;
+    /// <summary>Stop after this long (tests, benchmarks); null runs until a signal.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Checks what can be checked before anything starts.</summary>
+    /// <exception cref="ArgumentException">A one-line reason.</exception>
+    public void Validate()
+    {
+        if (Listen is { IsLoopback: false } l && string.IsNullOrEmpty(AuthToken))
+            throw new ArgumentException($"refusing to listen on {l} without --auth-token: it is not a loopback address");
+        if (JpegQuality is < 1 or > 100)
+            throw new ArgumentException($"--jpeg-quality {JpegQuality} is not in 1..100");
+        if (Fps is { } f && !(f > 0 && f <= 1000))
+            throw new ArgumentException($"--fps {f} is not in (0, 1000]");
+        if (Listen is null && !Y4mToStdout)
+            throw new ArgumentException("nothing to serve: --listen none needs --output y4m:-");
+    }
+}

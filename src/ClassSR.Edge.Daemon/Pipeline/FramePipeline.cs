@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using ClassSR.Edge.Daemon.Sources;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Imaging;
+
+namespace ClassSR.Edge.Daemon.Pipeline;
+
+/// <summary>
+/// Capture thread -> upscale thread -> sinks (each on its own thread), joined by newest-wins slots. The capture
+/// thread also keeps the picture alive when the source goes: it republishes the last good frame marked NO
+/// SIGNAL once a second and reopens the source with backoff (0.25 s doubling to 2 s).
+/// </summary>
+public sealed class FramePipeline : IDisposable
+{
+    static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(0.25), MaxBackoff = TimeSpan.FromSeconds(2);
+    static readonly long NoSignalPeriod = Stopwatch.Frequency;
+
+    readonly IFrameSource _source;
+    readonly Upscaler _upscaler;
+    readonly FrameSink[] _sinks;
+    readonly Log _log;
+    readonly CancellationTokenSource _stop = new();
+    readonly FrameSlot<PipelineFrame> _toUpscale = new(new PipelineFrame(1, 1));
+    readonly long _startTicks = Stopwatch.GetTimestamp();
+    Thread? _capture, _upscale;
+
+    // Written by the capture thread.
+    readonly RateMeter _capturedRate = new();
+    PipelineFrame? _lastGood;
+    long _sequence, _captured, _reopens;
+    volatile bool _signal, _ended;
+    volatile string? _lastError;
+    volatile int _sourceWidth, _sourceHeight;
+
+    // Written by the upscale thread.
+    readonly RateMeter _processedRate = new();
+    readonly Ewma _upscaleMs = new();
+    readonly Lock _statsGate = new();
+    readonly double[] _shares = new double[3];
+    double _macsRatio;
+    long _processed;
+    volatile int _outWidth, _outHeight;
+
+    public FramePipeline(IFrameSource source, Upscaler upscaler, IEnumerable<FrameSink> sinks, Log log)
+    {
+        _source = source;
+        _upscaler = upscaler;
+        _sinks = [.. sinks];
+        _log = log;
+    }
+
+    /// <summary>The source ended for good (see <see cref="IFrameSource.EndIsFinal"/>).</summary>
+    public Action? SourceEnded { get; set; }
+
+    /// <summary>
+    /// After the source ended for good, keep showing its last frame as NO SIGNAL (a server's viewers) rather
+    /// than stop producing frames (a y4m pipe, whose reader wants the end of the stream).
+    /// </summary>
+    public bool HoldLastFrameAtEnd { get; set; } = true;
+
+    /// <summary>The upscaler failed; the pipeline stopped processing.</summary>
+    public Action<Exception>? Faulted { get; set; }
+
+    public IReadOnlyList<FrameSink> Sinks => _sinks;
+
+    public void Start()
+    {
+        foreach (var s in _sinks)
+            s.Start();
+        _upscale = new Thread(UpscaleLoop) { IsBackground = true, Name = "classsr-upscale" };
+        _capture = new Thread(CaptureLoop) { IsBackground = true, Name = "classsr-capture" };
+        _upscale.Start();
+        _capture.Start();
+    }
+
+    /// <summary>
+    /// Stops every stage within about <paramref name="timeout"/>. A thread stuck in a blocking read (stdin,
+    /// a FIFO nobody opened) is left behind; it is a background thread and dies with the process.
+    /// </summary>
+    public void Stop(TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        _stop.Cancel();
+        _toUpscale.Close();
+        _capture?.Join(Remaining(deadline));
+        _upscale?.Join(Remaining(deadline));
+        foreach (var s in _sinks)
+            s.Stop(Remaining(deadline));
+    }
+
+    static TimeSpan Remaining(long deadline) =>
+        TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+
+    void CaptureLoop()
+    {
+        var token = _stop.Token;
+        var frame = new PipelineFrame(1, 1);
+        var backoff = MinBackoff;
+        long nextNoSignal = 0;
+        bool opened = false;
+        while (!token.IsCancellationRequested)
+        {
+            string reason;
+            bool ended = false;
+            try
+            {
+                if (opened)
+                    Interlocked.Increment(ref _reopens);
+                opened = true;
+                _source.Open();
+                _sourceWidth = _source.Width;
+                _sourceHeight = _source.Height;
+                if (_lastError != null)
+                    _log.Info($"source {_source.Name} open again");
+                while (!token.IsCancellationRequested)
+                {
+                    frame.EnsureSize(_source.Width, _source.Height);
+                    if (!_source.Read(frame.Image, out long ticks, token))
+                    {
+                        ended = !token.IsCancellationRequested;
+                        break;
+                    }
+                    if (!_signal)
+                    {
+                        _log.Info($"source {_source.Name}: signal, {_source.Width}x{_source.Height} at {_source.Fps:0.##} fps");
+                        _signal = true;
+                        _lastError = null;
+                    }
+                    backoff = MinBackoff;
+                    frame.Sequence = ++_sequence;
+                    frame.CapturedTicks = ticks;
+                    frame.NoSignal = false;
+                    _lastGood ??= new PipelineFrame(1, 1);
+                    _lastGood.CopyFrom(frame);
+                    Interlocked.Increment(ref _captured);
+                    _capturedRate.Mark(ticks);
+                    _toUpscale.Publish(ref frame);
+                }
+                reason = "end of stream";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                reason = e.Message.TrimEnd('.');
+            }
+            finally
+            {
+                _source.Close();
+            }
+            if (token.IsCancellationRequested)
+                break;
+            bool wasSignal = _signal;
+            _signal = false;
+            if (ended && _source.EndIsFinal)
+            {
+                _ended = true;
+                _lastError = "ended";
+                _log.Info($"source {_source.Name} ended{(HoldLastFrameAtEnd ? "; showing the last frame as NO SIGNAL" : "")}");
+                SourceEnded?.Invoke();
+                while (HoldLastFrameAtEnd && !token.IsCancellationRequested)
+                    WaitShowingNoSignal(ref frame, TimeSpan.FromSeconds(1), ref nextNoSignal, token);
+                break;
+            }
+            // A source that stays away would log a line per retry; log when the reason changes.
+            if (wasSignal || reason != _lastError)
+                _log.Warn($"source {_source.Name}: {reason}; NO SIGNAL, retrying in {backoff.TotalSeconds:0.##} s (up to {MaxBackoff.TotalSeconds:0} s)");
+            _lastError = reason;
+            WaitShowingNoSignal(ref frame, backoff, ref nextNoSignal, token);
+            backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
+        }
+    }
+
+    /// <summary>Waits, republishing the last good frame with a NO SIGNAL banner once a second.</summary>
+    void WaitShowingNoSignal(ref PipelineFrame frame, TimeSpan duration, ref long nextNoSignal, CancellationToken token)
+    {
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        while (!token.IsCancellationRequested)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now >= nextNoSignal)
+            {
+                PublishNoSignal(ref frame, now);
+                nextNoSignal = now + NoSignalPeriod;
+            }
+            long until = Math.Min(end, nextNoSignal);
+            if (until <= now)
+                break;
+            if (token.WaitHandle.WaitOne(TimeSpan.FromSeconds((until - now) / (double)Stopwatch.Frequency)))
+                break;
+            if (Stopwatch.GetTimestamp() >= end)
+                break;
+        }
+    }
+
+    void PublishNoSignal(ref PipelineFrame frame, long now)
+    {
+        if (_lastGood is { } last)
+            frame.CopyFrom(last);
+        else
+        {
+            // Never had a picture: a grey field of the size the source would have had.
+            frame.EnsureSize(_sourceWidth > 0 ? _sourceWidth : SyntheticSource.DefaultWidth,
+                _sourceHeight > 0 ? _sourceHeight : SyntheticSource.DefaultHeight);
+            frame.Image.Range = ColorRange.Limited;
+            frame.Image.Y.AsSpan().Fill(96);
+            frame.Image.U.AsSpan().Fill(128);
+            frame.Image.V.AsSpan().Fill(128);
+        }
+        NoSignalBanner.Draw(frame.Image);
+        frame.NoSignal = true;
+        frame.Sequence = ++_sequence;
+        frame.CapturedTicks = now;
+        _toUpscale.Publish(ref frame);
+    }
+
+    void UpscaleLoop()
+    {
+        var input = new PipelineFrame(1, 1);
+        var output = new PipelineFrame(1, 1);
+        try
+        {
+            while (_toUpscale.TryTake(ref input))
+            {
+                var lr = input.Image;
+                output.EnsureSize(lr.Width * Upscaler.Scale, lr.Height * Upscaler.Scale);
+                output.Image.Range = lr.Range;
+                _upscaler.Upscale(lr, output.Image);
+                long done = Stopwatch.GetTimestamp();
+                output.Sequence = input.Sequence;
+                output.CapturedTicks = input.CapturedTicks;
+                output.NoSignal = input.NoSignal;
+                output.UpscaledTicks = done;
+                var st = _upscaler.Stats;
+                output.UpscaleMs = st.TotalMs;
+                _upscaleMs.Add(st.TotalMs);
+                lock (_statsGate)
+                {
+                    for (int k = 0; k < 3; k++)
+                        _shares[k] = st.Share(k);
+                    _macsRatio = st.MacsRatio;
+                }
+                _outWidth = output.Image.Width;
+                _outHeight = output.Image.Height;
+                Interlocked.Increment(ref _processed);
+                _processedRate.Mark(done);
+                foreach (var sink in _sinks)
+                    sink.Offer(output);
+            }
+        }
+        catch (Exception e)
+        {
+            _log.Error($"upscaler failed: {e.Message}");
+            Faulted?.Invoke(e);
+        }
+    }
+
+    public PipelineState Snapshot()
+    {
+        long now = Stopwatch.GetTimestamp();
+        double s0, s1, s2, macs;
+        lock (_statsGate)
+            (s0, s1, s2, macs) = (_shares[0], _shares[1], _shares[2], _macsRatio);
+        var drops = new Dictionary<string, long> { ["upscale"] = _toUpscale.Dropped };
+        foreach (var s in _sinks)
+            drops[s.Stage] = s.Dropped;
+        return new PipelineState
+        {
+            Source = new SourceState
+            {
+                Name = _source.Name,
+                Width = _sourceWidth,
+                Height = _sourceHeight,
+                Fps = _source.Fps,
+                Signal = _signal,
+                Ended = _ended,
+                CorruptFrames = _source.CorruptFrames,
+                Reopens = Interlocked.Read(ref _reopens),
+                LastError = _lastError,
+            },
+            Output = new FrameSize { Width = _outWidth, Height = _outHeight },
+            Mode = _upscaler.Mode.ToString().ToLowerInvariant(),
+            Precision = _upscaler.Precision.ToString().ToLowerInvariant(),
+            NoSignal = !_signal,
+            UptimeSeconds = (now - _startTicks) / (double)Stopwatch.Frequency,
+            Fps = new StageFigures { Captured = _capturedRate.Rate(now), Processed = _processedRate.Rate(now) },
+            Frames = new StageCounts { Captured = Interlocked.Read(ref _captured), Processed = Interlocked.Read(ref _processed) },
+            Drops = drops,
+            Classes = new ClassShares { Simple = s0, Medium = s1, Hard = s2 },
+            MacsRatio = macs,
+            LatencyMs = new LatencyFigures { Upscale = _upscaleMs.Value },
+        };
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        foreach (var s in _sinks)
+            s.Dispose();
+    }
+}

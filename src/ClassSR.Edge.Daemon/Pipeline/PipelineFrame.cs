@@ -1,0 +1,34 @@
+using ClassSR.Edge.Imaging;
+
+namespace ClassSR.Edge.Daemon.Pipeline;
+
+/// <summary>A frame buffer travelling through the pipeline, with when each stage finished it (Stopwatch ticks).</summary>
+public sealed class PipelineFrame(int width, int height)
+{
+    public YuvFrame Image { get; private set; } = new(width, height);
+    public long Sequence;
+    public long CapturedTicks;
+    public long UpscaledTicks;
+    public double UpscaleMs;
+    /// <summary>A stand-in shown while the source is gone: the last good picture, dimmed and labelled.</summary>
+    public bool NoSignal;
+
+    /// <summary>Reallocates only when the size changed (a source reopened with another size).</summary>
+    public void EnsureSize(int width, int height)
+    {
+        if (Image.Width != width || Image.Height != height)
+            Image = new YuvFrame(width, height, Image.Range);
+    }
+
+    /// <summary>Copies picture and timestamps, resizing if needed.</summary>
+    public void CopyFrom(PipelineFrame other)
+    {
+        EnsureSize(other.Image.Width, other.Image.Height);
+        other.Image.CopyTo(Image);
+        Sequence = other.Sequence;
+        CapturedTicks = other.CapturedTicks;
+        UpscaledTicks = other.UpscaledTicks;
+        UpscaleMs = other.UpscaleMs;
+        NoSignal = other.NoSignal;
+    }
+}

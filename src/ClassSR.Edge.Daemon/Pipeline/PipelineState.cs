@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace ClassSR.Edge.Daemon.Pipeline;
+
+/// <summary>A point-in-time picture of the daemon, served as /state and turned into /metrics.</summary>
+public sealed class PipelineState
+{
+    public required SourceState Source { get; init; }
+    public required FrameSize Output { get; init; }
+    public required string Mode { get; init; }
+    public required string Precision { get; init; }
+    public bool NoSignal { get; init; }
+    public double UptimeSeconds { get; init; }
+    public required StageFigures Fps { get; init; }
+    public required StageCounts Frames { get; init; }
+    /// <summary>Frames lost per stage: "upscale" (captured, replaced before upscaling), then one per sink.</summary>
+    public required Dictionary<string, long> Drops { get; init; }
+    public required ClassShares Classes { get; init; }
+    public double MacsRatio { get; init; }
+    public required LatencyFigures LatencyMs { get; init; }
+    public List<ClientState> Clients { get; init; } = [];
+}
+
+public sealed class SourceState
+{
+    public required string Name { get; init; }
+    public int Width { get; init; }
+    public int Height { get; init; }
+    public double Fps { get; init; }
+    public bool Signal { get; init; }
+    /// <summary>The source reached an end it cannot come back from (a file played once, stdin).</summary>
+    public bool Ended { get; init; }
+    public long CorruptFrames { get; init; }
+    public long Reopens { get; init; }
+    public string? LastError { get; init; }
+}
+
+public sealed class FrameSize
+{
+    public int Width { get; init; }
+    public int Height { get; init; }
+}
+
+public sealed class StageFigures
+{
+    public double Captured { get; init; }
+    public double Processed { get; init; }
+    public double Encoded { get; init; }
+}
+
+public sealed class StageCounts
+{
+    public long Captured { get; init; }
+    public long Processed { get; init; }
+    public long Encoded { get; init; }
+}
+
+public sealed class ClassShares
+{
+    public double Simple { get; init; }
+    public double Medium { get; init; }
+    public double Hard { get; init; }
+}
+
+public sealed class LatencyFigures
+{
+    public double Upscale { get; init; }
+    public double Encode { get; init; }
+    /// <summary>From the source handing over a frame to its JPEG being ready.</summary>
+    public double CaptureToEncoded { get; init; }
+}
+
+public sealed class ClientState
+{
+    public long Id { get; init; }
+    public required string Remote { get; init; }
+    public double Fps { get; init; }
+    public long Sent { get; init; }
+    /// <summary>Frames this client missed because it was still busy with an older one.</summary>
+    public long Skipped { get; init; }
+    public double SecondsConnected { get; init; }
+    /// <summary>Smoothed time from capture to this client's copy leaving the daemon.</summary>
+    public double CaptureToSentMs { get; init; }
+}
+
+/// <summary>Source-generated, so /state works under native AOT without reflection.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false)]
+[JsonSerializable(typeof(PipelineState))]
+public sealed partial class StateJson : JsonSerializerContext;

@@ -1,0 +1,376 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Imaging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClassSR.Edge.Daemon.Sinks;
+
+public sealed class HttpOptions
+{
+    public ListenAddress Listen { get; init; } = ListenAddress.Default;
+    /// <summary>Required when <see cref="Listen"/> is not loopback: a Bearer header or ?token= must match it.</summary>
+    public string? AuthToken { get; init; }
+    public int JpegQuality { get; init; } = 80;
+}
+
+/// <summary>
+/// JPEG encoding on its own thread, and a Kestrel server: /stream (MJPEG), /snapshot, /state, /metrics, the
+/// viewer page at /, and mjpg-streamer's ?action=stream|snapshot. Every stream client runs its own loop that
+/// sends the newest JPEG and skips what it missed, so a client that stops reading holds up nobody.
+/// </summary>
+public sealed class HttpSink : FrameSink
+{
+    const string Boundary = "classsrframe";
+    static readonly TimeSpan SnapshotWait = TimeSpan.FromSeconds(5);
+
+    readonly HttpOptions _options;
+    readonly Log _log;
+    readonly JpegEncoder _encoder = new();
+    readonly JpegExchange _exchange = new();
+    readonly CancellationTokenSource _stopping = new();
+    readonly byte[]? _token;
+    readonly RateMeter _encodedRate = new();
+    readonly Ewma _encodeMs = new(), _captureToEncodedMs = new();
+    readonly Clock _clock = new();
+    long _encoded;
+    WebApplication? _app;
+
+    public HttpSink(HttpOptions options, Log log) : base("encode")
+    {
+        if (!options.Listen.IsLoopback && string.IsNullOrEmpty(options.AuthToken))
+            throw new ArgumentException($"listening on {options.Listen}, which is not loopback, needs --auth-token");
+        _options = options;
+        _log = log;
+        _token = options.AuthToken is { Length: > 0 } t ? Encoding.UTF8.GetBytes(t) : null;
+    }
+
+    /// <summary>Fills /state; set before the server starts.</summary>
+    public Func<PipelineState>? State { get; set; }
+
+    /// <summary>The address actually bound (port 0 resolved), as an http:// URL ending in '/'.</summary>
+    public string? Url { get; private set; }
+
+    public JpegExchange Exchange => _exchange;
+
+    /// <summary>Binds and starts serving (before the pipeline runs, so a taken port fails start-up early).</summary>
+    /// <exception cref="IOException">The address cannot be bound.</exception>
+    public async Task StartServerAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // No appsettings.json watcher in whatever directory the daemon was started from.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new KestrelLogProvider(_log));
+        // The daemon owns SIGTERM/SIGINT; the default console lifetime would race it for them.
+        builder.Services.AddSingleton<IHostLifetime, DaemonLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(new IPEndPoint(_options.Listen.Address, _options.Listen.Port));
+        });
+        var app = builder.Build();
+        app.Run(HandleAsync);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"cannot listen on {_options.Listen}: {e.Message}", e);
+        }
+        _app = app;
+        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? $"http://{_options.Listen}";
+        Url = bound.TrimEnd('/') + "/";
+    }
+
+    /// <summary>Encodes once per upscaled frame; every client shares the result.</summary>
+    protected override void Consume(PipelineFrame frame)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        int length = _encoder.EncodeI420(frame.Image, _options.JpegQuality);
+        long t1 = Stopwatch.GetTimestamp();
+        var f = _exchange.Rent();
+        if (f.Data.Length < length)
+            f.Data = GC.AllocateUninitializedArray<byte>(length + length / 4);
+        _encoder.Encoded.CopyTo(f.Data);
+        f.Length = length;
+        f.CapturedTicks = frame.CapturedTicks;
+        f.UpscaledTicks = frame.UpscaledTicks;
+        f.EncodedTicks = t1;
+        f.UpscaleMs = frame.UpscaleMs;
+        f.EncodeMs = Clock.Ms(t0, t1);
+        f.Width = frame.Image.Width;
+        f.Height = frame.Image.Height;
+        f.NoSignal = frame.NoSignal;
+        _exchange.Publish(f);
+        _encodeMs.Add(f.EncodeMs);
+        _captureToEncodedMs.Add(Clock.Ms(frame.CapturedTicks, t1));
+        Interlocked.Increment(ref _encoded);
+        _encodedRate.Mark(t1);
+    }
+
+    /// <summary>The pipeline's state plus what this sink knows: encoding and the clients.</summary>
+    public PipelineState Snapshot()
+    {
+        var s = State?.Invoke() ?? throw new InvalidOperationException("no state source");
+        long now = Stopwatch.GetTimestamp();
+        return new PipelineState
+        {
+            Source = s.Source,
+            Output = s.Output,
+            Mode = s.Mode,
+            Precision = s.Precision,
+            NoSignal = s.NoSignal,
+            UptimeSeconds = s.UptimeSeconds,
+            Fps = new StageFigures { Captured = s.Fps.Captured, Processed = s.Fps.Processed, Encoded = _encodedRate.Rate(now) },
+            Frames = new StageCounts { Captured = s.Frames.Captured, Processed = s.Frames.Processed, Encoded = Interlocked.Read(ref _encoded) },
+            Drops = s.Drops,
+            Classes = s.Classes,
+            MacsRatio = s.MacsRatio,
+            LatencyMs = new LatencyFigures { Upscale = s.LatencyMs.Upscale, Encode = _encodeMs.Value, CaptureToEncoded = _captureToEncodedMs.Value },
+            Clients = [.. _exchange.Clients().Select(c => new ClientState
+            {
+                Id = c.Id,
+                Remote = c.Remote,
+                Fps = c.Rate.Rate(now),
+                Sent = Interlocked.Read(ref c.Sent),
+                Skipped = Interlocked.Read(ref c.Skipped),
+                SecondsConnected = Clock.Ms(c.ConnectedTicks, now) / 1000,
+                CaptureToSentMs = c.CaptureToSentMs.Value,
+            })],
+        };
+    }
+
+    async Task HandleAsync(HttpContext ctx)
+    {
+        var response = ctx.Response;
+        response.Headers.CacheControl = "no-store";
+        if (!Authorized(ctx.Request))
+        {
+            response.StatusCode = StatusCodes.Status401Unauthorized;
+            response.Headers.WWWAuthenticate = "Bearer";
+            await response.WriteAsync("unauthorized: pass the --auth-token as 'Authorization: Bearer T' or ?token=T\n").ConfigureAwait(false);
+            return;
+        }
+        if (!HttpMethods.IsGet(ctx.Request.Method) && !HttpMethods.IsHead(ctx.Request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return;
+        }
+        string path = ctx.Request.Path.Value ?? "/";
+        string? action = path == "/" ? ctx.Request.Query["action"].FirstOrDefault() : null;
+        switch (action ?? path)
+        {
+            case "/stream" or "stream":
+                await StreamAsync(ctx).ConfigureAwait(false);
+                break;
+            case "/snapshot" or "snapshot":
+                await SnapshotAsync(ctx).ConfigureAwait(false);
+                break;
+            case "/state":
+                response.ContentType = "application/json";
+                await JsonSerializer.SerializeAsync(response.Body, Snapshot(), StateJson.Default.PipelineState, ctx.RequestAborted).ConfigureAwait(false);
+                break;
+            case "/metrics":
+                response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await response.WriteAsync(Metrics.Format(Snapshot()), ctx.RequestAborted).ConfigureAwait(false);
+                break;
+            case "/":
+                response.ContentType = "text/html; charset=utf-8";
+                await response.WriteAsync(ViewerPage.Html, ctx.RequestAborted).ConfigureAwait(false);
+                break;
+            default:
+                response.StatusCode = StatusCodes.Status404NotFound;
+                await response.WriteAsync("not found: try /, /stream, /snapshot, /state or /metrics\n", ctx.RequestAborted).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    bool Authorized(HttpRequest request)
+    {
+        if (_token is null)
+            return true;
+        string? presented = null;
+        string? header = request.Headers.Authorization.FirstOrDefault();
+        if (header != null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            presented = header["Bearer ".Length..].Trim();
+        presented ??= request.Query["token"].FirstOrDefault();
+        // Constant time, so the token cannot be guessed byte by byte from response timing.
+        return presented != null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _token);
+    }
+
+    async Task SnapshotAsync(HttpContext ctx)
+    {
+        var frame = _exchange.Acquire();
+        if (frame is null && await _exchange.WaitForFirstAsync(SnapshotWait, ctx.RequestAborted).ConfigureAwait(false))
+            frame = _exchange.Acquire();
+        var response = ctx.Response;
+        if (frame is null)
+        {
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await response.WriteAsync("no frame yet\n", ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            response.ContentType = "image/jpeg";
+            response.ContentLength = frame.Length;
+            var h = response.Headers;
+            h["X-Frame-Sequence"] = frame.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            h["X-Frame-Size"] = $"{frame.Width}x{frame.Height}";
+            h["X-No-Signal"] = frame.NoSignal ? "1" : "0";
+            h["X-Timestamp-Captured-Ms"] = Milliseconds(_clock.UnixMs(frame.CapturedTicks));
+            h["X-Timestamp-Upscaled-Ms"] = Milliseconds(_clock.UnixMs(frame.UpscaledTicks));
+            h["X-Timestamp-Encoded-Ms"] = Milliseconds(_clock.UnixMs(frame.EncodedTicks));
+            h["X-Timestamp-Sent-Ms"] = Milliseconds(_clock.UnixMs(Stopwatch.GetTimestamp()));
+            h["X-Upscale-Ms"] = Milliseconds(frame.UpscaleMs);
+            h["X-Encode-Ms"] = Milliseconds(frame.EncodeMs);
+            h["X-Capture-To-Encoded-Ms"] = Milliseconds(Clock.Ms(frame.CapturedTicks, frame.EncodedTicks));
+            if (!HttpMethods.IsHead(ctx.Request.Method))
+                await response.Body.WriteAsync(frame.Jpeg, ctx.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _exchange.Release(frame);
+        }
+    }
+
+    static string Milliseconds(double ms) => ms.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    async Task StreamAsync(HttpContext ctx)
+    {
+        var response = ctx.Response;
+        response.ContentType = "multipart/x-mixed-replace;boundary=" + Boundary;
+        response.Headers.Pragma = "no-cache";
+        if (HttpMethods.IsHead(ctx.Request.Method))
+            return;
+        var connection = ctx.Connection;
+        var client = _exchange.Register($"{connection.RemoteIpAddress}:{connection.RemotePort}");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token);
+        var token = cancel.Token;
+        using var wake = token.UnsafeRegister(static c => ((StreamClient)c!).Signal.Set(), client);
+        _log.Info($"http: stream client {client.Id} ({client.Remote}) connected");
+        PipeWriter writer = response.BodyWriter;
+        try
+        {
+            await response.StartAsync(token).ConfigureAwait(false);
+            long capturedTicks = 0;
+            while (!token.IsCancellationRequested)
+            {
+                await client.Signal.WaitAsync().ConfigureAwait(false);
+                if (token.IsCancellationRequested)
+                    break;
+                var frame = _exchange.Acquire();
+                if (frame is null)
+                    continue;
+                try
+                {
+                    if (frame.Sequence == client.LastSequence)
+                        continue;
+                    if (client.LastSequence > 0)
+                        Interlocked.Add(ref client.Skipped, frame.Sequence - client.LastSequence - 1);
+                    client.LastSequence = frame.Sequence;
+                    capturedTicks = frame.CapturedTicks;
+                    WritePart(writer, frame, _clock);
+                    // Blocks only this client: the frame it holds stays out of the pool until the write is done.
+                    var flushed = await writer.FlushAsync(token).ConfigureAwait(false);
+                    if (flushed.IsCompleted || flushed.IsCanceled)
+                        break;
+                }
+                finally
+                {
+                    _exchange.Release(frame);
+                }
+                long sent = Stopwatch.GetTimestamp();
+                Interlocked.Increment(ref client.Sent);
+                client.Rate.Mark(sent);
+                client.CaptureToSentMs.Add(Clock.Ms(capturedTicks, sent));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client went away or the daemon is stopping: both are normal ends of a stream.
+        }
+        finally
+        {
+            _exchange.Unregister(client);
+            _log.Info($"http: stream client {client.Id} ({client.Remote}) left after {client.Sent} frames, {client.Skipped} skipped");
+        }
+    }
+
+    static void WritePart(PipeWriter writer, EncodedFrame frame, Clock clock)
+    {
+        Span<byte> head = writer.GetSpan(320);
+        double captured = clock.UnixMs(frame.CapturedTicks) / 1000;
+        // Utf8.TryWrite formats straight into the pipe's memory: no strings per frame.
+        if (!Utf8.TryWrite(head, System.Globalization.CultureInfo.InvariantCulture,
+            $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Length}\r\nX-Timestamp: {captured:0.000000}\r\nX-Frame-Sequence: {frame.Sequence}\r\nX-Upscale-Ms: {frame.UpscaleMs:0.###}\r\nX-Encode-Ms: {frame.EncodeMs:0.###}\r\n\r\n",
+            out int written))
+            throw new InvalidOperationException("multipart header does not fit its buffer");
+        writer.Advance(written);
+        writer.Write(frame.Jpeg.Span);
+        writer.Write("\r\n"u8);
+    }
+
+    public override void Start()
+    {
+        if (_app is null)
+            throw new InvalidOperationException("start the server first");
+        base.Start();
+    }
+
+    /// <summary>Ends the stream loops and stops the server; bounded by Kestrel's shutdown timeout (1 s).</summary>
+    public Task StopServerAsync()
+    {
+        _stopping.Cancel();
+        _exchange.WakeAll();
+        return _app?.StopAsync() ?? Task.CompletedTask;
+    }
+
+    public override void Dispose()
+    {
+        // An encoder thread that outlived the stop budget may still be inside TurboJPEG.
+        if (ThreadEnded)
+            _encoder.Dispose();
+        _stopping.Dispose();
+        if (_app is IDisposable d)
+            d.Dispose();
+    }
+
+    /// <summary>Stopwatch ticks to Unix milliseconds, anchored once so all timestamps share one wall clock.</summary>
+    sealed class Clock
+    {
+        readonly long _ticks0 = Stopwatch.GetTimestamp();
+        readonly double _unixMs0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        public double UnixMs(long ticks) => _unixMs0 + Ms(_ticks0, ticks);
+
+        public static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
+    }
+}
+
+/// <summary>Lets the daemon, not the host, decide when to stop.</summary>
+internal sealed class DaemonLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using ClassSR.Edge.Daemon.Pipeline;
+
+namespace ClassSR.Edge.Daemon.Sinks;
+
+/// <summary>An encoded frame shared by the clients sending it; back to the pool when the last one lets go.</summary>
+public sealed class EncodedFrame
+{
+    public byte[] Data = [];
+    public int Length;
+    public long Sequence;
+    public long CapturedTicks, UpscaledTicks, EncodedTicks;
+    public double UpscaleMs, EncodeMs;
+    public int Width, Height;
+    public bool NoSignal;
+    internal int References;
+
+    public ReadOnlyMemory<byte> Jpeg => Data.AsMemory(0, Length);
+}
+
+/// <summary>One /stream connection: its own wake-up signal (its one-frame slot is "the newest frame") and figures.</summary>
+public sealed class StreamClient(long id, string remote)
+{
+    internal readonly AsyncSignal Signal = new();
+    public readonly RateMeter Rate = new();
+    public long Id { get; } = id;
+    public string Remote { get; } = remote;
+    public long ConnectedTicks { get; } = Stopwatch.GetTimestamp();
+    /// <summary>From capture to the frame's bytes handed to the socket, smoothed; written by the client's loop only.</summary>
+    public readonly Ewma CaptureToSentMs = new();
+    public long LastSequence;
+    public long Sent, Skipped;
+}
+
+/// <summary>
+/// Hands the newest JPEG to every client without copying it per client: frames are reference counted and
+/// pooled, so a client stuck in a write keeps only the frame it is writing, while the encoder moves on with
+/// other buffers and the other clients take newer frames. The pool grows to about (clients + 2) frames.
+/// </summary>
+public sealed class JpegExchange
+{
+    readonly Lock _gate = new();
+    readonly Stack<EncodedFrame> _free = new();
+    readonly List<StreamClient> _clients = [];
+    readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    EncodedFrame? _latest;
+    long _sequence, _nextClientId;
+
+    /// <summary>A buffer for the encoder to fill; it belongs to the caller until <see cref="Publish"/>.</summary>
+    public EncodedFrame Rent()
+    {
+        lock (_gate)
+        {
+            var f = _free.Count > 0 ? _free.Pop() : new EncodedFrame();
+            f.References = 1;
+            return f;
+        }
+    }
+
+    /// <summary>Makes <paramref name="frame"/> the newest and wakes every client.</summary>
+    public void Publish(EncodedFrame frame)
+    {
+        lock (_gate)
+        {
+            frame.Sequence = ++_sequence;
+            var old = _latest;
+            _latest = frame;
+            if (old != null)
+                ReleaseLocked(old);
+            foreach (var c in _clients)
+                c.Signal.Set();
+        }
+        _first.TrySetResult();
+    }
+
+    /// <summary>The newest frame, held until <see cref="Release"/>; null before the first frame.</summary>
+    public EncodedFrame? Acquire()
+    {
+        lock (_gate)
+        {
+            if (_latest is { } f)
+                f.References++;
+            return _latest;
+        }
+    }
+
+    public void Release(EncodedFrame frame)
+    {
+        lock (_gate)
+            ReleaseLocked(frame);
+    }
+
+    void ReleaseLocked(EncodedFrame frame)
+    {
+        if (--frame.References == 0)
+            _free.Push(frame);
+    }
+
+    /// <summary>Waits for the first frame (a /snapshot right after start-up); false on timeout.</summary>
+    public async Task<bool> WaitForFirstAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        try
+        {
+            await _first.Task.WaitAsync(timeout, cancel).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public StreamClient Register(string remote)
+    {
+        lock (_gate)
+        {
+            var c = new StreamClient(++_nextClientId, remote);
+            _clients.Add(c);
+            // A frame already there goes out at once rather than at the next publish.
+            if (_latest != null)
+                c.Signal.Set();
+            return c;
+        }
+    }
+
+    public void Unregister(StreamClient client)
+    {
+        lock (_gate)
+            _clients.Remove(client);
+    }
+
+    /// <summary>Wakes every client so each notices a stop.</summary>
+    public void WakeAll()
+    {
+        lock (_gate)
+            foreach (var c in _clients)
+                c.Signal.Set();
+    }
+
+    public StreamClient[] Clients()
+    {
+        lock (_gate)
+            return [.. _clients];
+    }
+}

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text;
+using ClassSR.Edge.Daemon.Pipeline;
+
+namespace ClassSR.Edge.Daemon.Sinks;
+
+/// <summary>/metrics in the Prometheus text exposition format (version 0.0.4).</summary>
+public static class Metrics
+{
+    public static string Format(PipelineState s)
+    {
+        var b = new StringBuilder(2048);
+        Family(b, "classsr_frames_captured_total", "counter", "Frames read from the source.");
+        Sample(b, "classsr_frames_captured_total", null, null, s.Frames.Captured);
+        Family(b, "classsr_frames_processed_total", "counter", "Frames upscaled.");
+        Sample(b, "classsr_frames_processed_total", null, null, s.Frames.Processed);
+        Family(b, "classsr_frames_encoded_total", "counter", "Frames encoded as JPEG for HTTP clients.");
+        Sample(b, "classsr_frames_encoded_total", null, null, s.Frames.Encoded);
+        Family(b, "classsr_frames_dropped_total", "counter", "Frames replaced by a newer one before the stage took them.");
+        foreach (var (stage, n) in s.Drops)
+            Sample(b, "classsr_frames_dropped_total", "stage", stage, n);
+        Family(b, "classsr_source_corrupt_frames_total", "counter", "Damaged source frames skipped.");
+        Sample(b, "classsr_source_corrupt_frames_total", null, null, s.Source.CorruptFrames);
+        Family(b, "classsr_source_reopens_total", "counter", "Attempts to open the source again after it failed.");
+        Sample(b, "classsr_source_reopens_total", null, null, s.Source.Reopens);
+        Family(b, "classsr_source_signal", "gauge", "1 while the source delivers frames, 0 while NO SIGNAL is shown.");
+        Sample(b, "classsr_source_signal", null, null, s.NoSignal ? 0 : 1);
+        Family(b, "classsr_fps", "gauge", "Frames per second over the last two seconds, per stage.");
+        Sample(b, "classsr_fps", "stage", "captured", s.Fps.Captured);
+        Sample(b, "classsr_fps", "stage", "processed", s.Fps.Processed);
+        Sample(b, "classsr_fps", "stage", "encoded", s.Fps.Encoded);
+        Family(b, "classsr_class_share", "gauge", "Share of the last frame's tiles routed to each branch.");
+        Sample(b, "classsr_class_share", "class", "simple", s.Classes.Simple);
+        Sample(b, "classsr_class_share", "class", "medium", s.Classes.Medium);
+        Sample(b, "classsr_class_share", "class", "hard", s.Classes.Hard);
+        Family(b, "classsr_macs_ratio", "gauge", "MACs of the last frame relative to the large branch on the whole frame.");
+        Sample(b, "classsr_macs_ratio", null, null, s.MacsRatio);
+        Family(b, "classsr_stage_latency_seconds", "gauge", "Smoothed time per stage.");
+        Sample(b, "classsr_stage_latency_seconds", "stage", "upscale", s.LatencyMs.Upscale / 1000);
+        Sample(b, "classsr_stage_latency_seconds", "stage", "encode", s.LatencyMs.Encode / 1000);
+        Sample(b, "classsr_stage_latency_seconds", "stage", "capture_to_encoded", s.LatencyMs.CaptureToEncoded / 1000);
+        Family(b, "classsr_stream_clients", "gauge", "Connected /stream clients.");
+        Sample(b, "classsr_stream_clients", null, null, s.Clients.Count);
+        Family(b, "classsr_uptime_seconds", "gauge", "Seconds since the pipeline started.");
+        Sample(b, "classsr_uptime_seconds", null, null, s.UptimeSeconds);
+        return b.ToString();
+    }
+
+    static void Family(StringBuilder b, string name, string type, string help) =>
+        b.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+         .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    static void Sample(StringBuilder b, string name, string? label, string? value, double sample)
+    {
+        b.Append(name);
+        if (label != null)
+            b.Append('{').Append(label).Append("=\"").Append(Escape(value!)).Append("\"}");
+        b.Append(' ').Append(double.IsFinite(sample) ? sample.ToString("R", CultureInfo.InvariantCulture) : "NaN").Append('\n');
+    }
+
+    static string Escape(string v) => v.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+}

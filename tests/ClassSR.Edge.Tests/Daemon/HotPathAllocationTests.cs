@@ -1,0 +1,47 @@
+using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Daemon.Sources;
+using ClassSR.Edge.Imaging;
+using ClassSR.Edge.Tests.Imaging;
+using Xunit;
+
+namespace ClassSR.Edge.Tests.Daemon;
+
+/// <summary>The per-frame work of the capture side must not allocate: a board's GC pauses would show as dropped frames.</summary>
+public class HotPathAllocationTests
+{
+    static long AllocatedBy(Action perFrame, int frames)
+    {
+        perFrame(); // first-use allocations (buffers sized to the stream) are allowed
+        perFrame();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < frames; i++)
+            perFrame();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void Reading_y4m_and_synthetic_frames_and_passing_them_on_allocates_nothing()
+    {
+        string path = new Y4mFile(64, 48, "100000:1").Frame(1).Frame(2, truncateTo: 10).Frame(3).Frame(4, marker: "FRAMZ\n").Frame(5)
+            .Save(TestImages.TemporaryDirectory());
+        using var y4m = new Y4mSource(path, loop: true);
+        y4m.Open();
+        var frame = new PipelineFrame(64, 48);
+        var slot = new FrameSlot<PipelineFrame>(new PipelineFrame(64, 48));
+        var taken = new PipelineFrame(64, 48);
+        var rate = new RateMeter();
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            Assert.True(y4m.Read(frame.Image, out long ticks, CancellationToken.None));
+            rate.Mark(ticks);
+            slot.Publish(ref frame);
+            slot.TryTake(ref taken, 0);
+        }, 40));
+        Assert.True(y4m.CorruptFrames >= 2);
+
+        using var synthetic = new SyntheticSource(fps: 100_000);
+        synthetic.Open();
+        var image = new YuvFrame(synthetic.Width, synthetic.Height);
+        Assert.Equal(0, AllocatedBy(() => synthetic.Read(image, out _, CancellationToken.None), 10));
+    }
+}
