@@ -35,7 +35,7 @@ publish() {
     echo "build.sh: AOT/trim warnings in publish (see artifacts/publish-$rid.log)" >&2; exit 1
   fi
   # The package carries every platform's native library; keep only this one's.
-  find "$out" -maxdepth 1 \( -name '*.dll' -o -name '*.dylib' -o -name '*.pdb' \) -delete
+  find "$out" -maxdepth 1 \( -name "*.dll" -o -name "*.dylib" -o -name "*.pdb" -o -name "*.dbg" \) -delete
   rm -rf "$out/models"; mkdir -p "$out/models"
   if [[ -f models-int8/manifest.json ]]; then cp models-int8/manifest.json models-int8/*.onnx "$out/models/"
   else echo "build.sh: models-int8/manifest.json missing: the binary has no models (run models-int8/recipe/make.sh)" >&2; fi
