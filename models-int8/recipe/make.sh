@@ -31,6 +31,7 @@ dotnet build "$ROOT/src/ClassSR.Edge.Cli" -c Release -nologo -v q >/dev/null
 CLI=(dotnet "$ROOT/src/ClassSR.Edge.Cli/bin/Release/net10.0/classsr-edge.dll")
 mkdir -p "$OUT/eval"
 for set in "${SETS[@]}"; do
+  "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode bicubic --models "$OUT" --json "$OUT/eval/$set.bicubic.fp32.json" --quiet
   for prec in fp32 int8; do
     for mode in small medium large classsr; do
       "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode $mode --precision $prec --models "$OUT" \

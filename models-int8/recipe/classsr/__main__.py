@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import torch
 
-from . import data, train, export
+from . import card, data, export, train
 from .nets import CLASS_NAMES, make_branch, Classifier
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +87,8 @@ def step_stage1(a, p, budget):
     lr, hr = load_tiles(p)
     cls = np.array(json.load(open(p["split"]))["classes"])
     for k, name in enumerate(CLASS_NAMES[:2]):
+        if a.branch and a.branch != name:
+            continue
         sel = cls == k
         train.train_branch(name, lr[sel], hr[sel], budget[name], p[name], seed=10 + k,
                            eval_sets=None if a.quick else eval_sets(a), eval_every=4000)
@@ -156,6 +158,7 @@ def step_manifest(a, p, budget):
                       for (st, md, pr), v in evals.items() if md == "classsr"}
     with open(path, "w") as f:
         json.dump(man, f, indent=1)
+    card.write(man, a.out, {st: v["psnr"] for (st, md, pr), v in evals.items() if md == "bicubic"})
     for (st, md, pr), v in sorted(evals.items()):
         train.log(f"manifest: {st:6s} {md:8s} {pr}: {v['psnr']:.3f} dB  SSIM {v['ssim']:.4f}  MACs {v['macs_ratio']:.3f}")
 
@@ -179,6 +182,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--mix", type=float, nargs=3, default=[1 / 3, 1 / 3, 1 / 3],
                     help="stage-2 target share of tiles per class (simple medium hard)")
+    ap.add_argument("--branch", choices=CLASS_NAMES[:2], default=None,
+                    help="stage1: train only this branch (two processes can train both at once, one core each)")
     ap.add_argument("--weight-bits", type=int, default=8, choices=[7, 8])
     a = ap.parse_args()
     if a.threads:

@@ -1,0 +1,82 @@
+"""Writes the model card (models-int8/README.md) from manifest.json, so its figures are the measured ones."""
+import os
+
+from .nets import BRANCHES, Classifier, branch_halo, branch_macs_per_lr_pixel
+
+PUBLISHED = {"bicubic (published)": (28.42, 26.00, 25.96), "FSRCNN (published)": (30.71, 27.59, 26.98)}
+TARGET_LARGE = (30.75, 27.60, 27.00)
+SETS = ("Set5", "Set14", "B100")
+
+
+def fmt(v):
+    return "—" if v is None else f"{v:.2f}"
+
+
+def render(man, bicubic=None):
+    models = {(m["role"], m["precision"]): m for m in man["models"]}
+    large_macs = models[("large", "fp32")]["macs_per_lr_pixel"]
+    out = []
+    w = out.append
+    w("# ClassSR.Edge x4 model set (INT8 and FP32)\n")
+    w("Made by `models-int8/recipe/make.sh` (this folder's `recipe/`); every figure below is measured by the product's own")
+    w("`classsr-edge eval` with ONNX Runtime, and regenerated with the manifest. Protocol: HR cropped to a multiple of 4,")
+    w("LR by MATLAB-compatible bicubic, PSNR/SSIM on BT.601 luma (16..235) with 4 pixels cropped from each border.\n")
+    w("## Networks\n")
+    w("Luma only (uint8 Y in, uint8 Y out; chroma is upscaled by bicubic in the engine). Branches are FSRCNN-style with ReLU")
+    w("(ONNX Runtime has no quantized PReLU) and a sub-pixel output (conv to 16 channels + DepthToSpace; the CPU provider has no")
+    w("INT8 transposed convolution), predicting a residual over nearest-neighbour upsampling.\n")
+    w("| model | shape | MACs per LR pixel | cost vs large | receptive-field halo (LR px) |")
+    w("|---|---|---|---|---|")
+    for name, sh in BRANCHES.items():
+        macs = branch_macs_per_lr_pixel(**sh)
+        w(f"| {name} | 5x5 1→{sh['d']}, 1x1 →{sh['s']}, {sh['m']}× 3x3 {sh['s']}→{sh['s']}, 1x1 →{sh['e']}, 3x3 →16, DepthToSpace(4) "
+          f"| {macs:.0f} | {macs / large_macs:.2f} | {branch_halo(**sh)} |")
+    c = Classifier()
+    w(f"| classifier | 4x4/4 1→{c.width}, 2× 1x1 {c.width}→{c.width}, 1x1 →{c.mid}, global average pool, linear →3 "
+      f"| {c.macs_per_lr_pixel:.0f} | {c.macs_per_lr_pixel / large_macs:.3f} | 0 |\n")
+    w("INT8 models are static QDQ: per-channel symmetric int8 weights, uint8 activations calibrated (min/max) on 512 training")
+    w("tiles, uint8 input at 1/255 (exact for 8-bit video). The INT8 first layer is computed as a 1x1 convolution over the 25")
+    w("shifted copies of the input, same weights (ONNX Runtime's INT8 convolution is slow on one input channel). A test proves")
+    w("that ONNX Runtime runs every Conv of the INT8 models as QLinearConv.\n")
+    w("## Quality (Y-PSNR dB)\n")
+    w("| model | " + " | ".join(SETS) + " |")
+    w("|---|---|---|---|")
+    if bicubic:
+        w("| bicubic (ours) | " + " | ".join(fmt(bicubic.get(s)) for s in SETS) + " |")
+    for k, v in PUBLISHED.items():
+        w(f"| {k} | " + " | ".join(fmt(x) for x in v) + " |")
+    for name in ("small", "medium", "large"):
+        for prec in ("fp32", "int8"):
+            m = models[(name, prec)]
+            w(f"| {name} {prec} | " + " | ".join(fmt(m["psnr"].get(s)) for s in SETS) + " |")
+    for prec in ("fp32", "int8"):
+        cs = man.get("classsr", {})
+        w(f"| ClassSR {prec} (routing) | " + " | ".join(fmt(cs.get(f"{s}.{prec}", {}).get("psnr")) for s in SETS) + " |")
+    w("")
+    w("| ClassSR routing | set | simple / medium / hard tiles | MACs vs large (classifier and halos included) | SSIM |")
+    w("|---|---|---|---|---|")
+    for key, v in sorted(man.get("classsr", {}).items()):
+        s, prec = key.split(".")
+        sh = v["shares"]
+        w(f"| {prec} | {s} | {sh[0]:.0%} / {sh[1]:.0%} / {sh[2]:.0%} | {v['macs_ratio']:.3f} | {v['ssim']:.4f} |")
+    w("")
+    w("## How they were made\n")
+    r = man.get("recipe", {})
+    t = man.get("thresholds", {})
+    w(f"- Data: {r.get('data', '')}. Sub-images LR 32x32 / HR 128x128, step 16 LR px plus edge-aligned tiles; flips and 90° rotations.")
+    w("- Stage 0: the large branch on all sub-images (L1, Adam 0.9/0.99, lr 1e-3 cosine, batch 64).")
+    w(f"- Class split by the large branch's PSNR on each sub-image, at the thirds: simple ≥ {t.get('psnr_simple_min', 0):.2f} dB > "
+      f"medium ≥ {t.get('psnr_hard_max', 0):.2f} dB > hard.")
+    w("- Stage 1: small on the simple third, medium on the medium third (the large branch stays the stage-0 network).")
+    w("- Stage 2: classifier only, branches frozen, output = Σ p_k·SR_k, loss 1000·L1 + 0.5·ClassLoss + 3·AverageLoss"
+      " (ClassSR's weights), target mix 1/3 each, batch 96, lr 2e-4.")
+    w(f"- Recipe commit: `{r.get('commit', 'unknown')}`.\n")
+    w("## Data terms\n")
+    w("T91 (Yang et al. 2010): research use. BSD200 / B100 (BSDS300, Martin et al. 2001): non-commercial research and education.")
+    w("Set5 / Set14: research use. These models were trained on BSDS images and inherit their non-commercial terms.")
+    return "\n".join(out) + "\n"
+
+
+def write(man, out_dir, bicubic=None):
+    with open(os.path.join(out_dir, "README.md"), "w") as f:
+        f.write(render(man, bicubic))
