@@ -25,19 +25,22 @@ def render(man, bicubic=None):
     w("Luma only (uint8 Y in, uint8 Y out; chroma is upscaled by bicubic in the engine). Branches are FSRCNN-style with ReLU")
     w("(ONNX Runtime has no quantized PReLU) and a sub-pixel output (conv to 16 channels + DepthToSpace; the CPU provider has no")
     w("INT8 transposed convolution), predicting a residual over nearest-neighbour upsampling.\n")
-    w("| model | shape | MACs per LR pixel | cost vs large | receptive-field halo (LR px) |")
-    w("|---|---|---|---|---|")
+    w("| model | shape | MACs per LR pixel | cost vs large | INT8 file: widths padded to 16, MACs executed | receptive-field halo (LR px) |")
+    w("|---|---|---|---|---|---|")
     for name, sh in BRANCHES.items():
         macs = branch_macs_per_lr_pixel(**sh)
+        q = models[(name, "int8")]
         w(f"| {name} | 5x5 1→{sh['d']}, 1x1 →{sh['s']}, {sh['m']}× 3x3 {sh['s']}→{sh['s']}, 1x1 →{sh['e']}, 3x3 →16, DepthToSpace(4) "
-          f"| {macs:.0f} | {macs / large_macs:.2f} | {branch_halo(**sh)} |")
+          f"| {macs:.0f} | {macs / large_macs:.2f} | {q['macs_per_lr_pixel']:.0f} | {branch_halo(**sh)} |")
     c = Classifier()
     w(f"| classifier | 4x4/4 1→{c.width}, 2× 1x1 {c.width}→{c.width}, 1x1 →{c.mid}, global average pool, linear →3 "
-      f"| {c.macs_per_lr_pixel:.0f} | {c.macs_per_lr_pixel / large_macs:.3f} | 0 |\n")
+      f"| {c.macs_per_lr_pixel:.0f} | {c.macs_per_lr_pixel / large_macs:.3f} | {c.macs_per_lr_pixel:.0f} | 0 |\n")
     w("INT8 models are static QDQ: per-channel symmetric int8 weights, uint8 activations calibrated (min/max) on 512 training")
     w("tiles, uint8 input at 1/255 (exact for 8-bit video). The INT8 first layer is computed as a 1x1 convolution over the 25")
     w("shifted copies of the input, same weights (ONNX Runtime's INT8 convolution is slow on one input channel). A test proves")
-    w("that ONNX Runtime runs every Conv of the INT8 models as QLinearConv.\n")
+    w("that ONNX Runtime runs every Conv of the INT8 models as QLinearConv. INT8 branches have their hidden widths padded")
+    w("with zero channels to multiples of 16 (same outputs): ONNX Runtime's INT8 convolution ran 3x slower per MAC at 8 or 12")
+    w("channels than at 16.\n")
     w("## Quality (Y-PSNR dB)\n")
     w("| model | " + " | ".join(SETS) + " |")
     w("|---|---|---|---|")
