@@ -16,7 +16,7 @@ public static class InfoCommand
         Console.WriteLine($"onnxruntime  {OrtHost.Version}");
         Console.WriteLine($"cpu          {Environment.ProcessorCount} cores, features: {CpuFeatures.Describe()}");
         Console.WriteLine($"precision    auto -> {CpuFeatures.Resolve(Precision.Auto).ToString().ToLowerInvariant()} " +
-            $"({(CpuFeatures.HasInt8Dot ? "int8 dot-product instructions present" : "no int8 dot-product instructions")})");
+            $"({(CpuFeatures.HasInt8Dot ? "int8 dot-product instructions" : CpuFeatures.Int8Pays ? "AVX2 u8s8 kernels" : "no fast int8 kernels")})");
         var set = ModelSet.Load(dir, verifyHashes: false);
         Console.WriteLine($"models       {Path.GetFullPath(dir)} (x{set.Manifest.Scale}, {set.Manifest.Colour}, tile {set.Manifest.Tile})");
         int bad = 0;

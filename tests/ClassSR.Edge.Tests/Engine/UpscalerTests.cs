@@ -133,9 +133,11 @@ public class UpscalerTests
     }
 
     [Fact]
-    public void Auto_precision_follows_the_int8_dot_product_instructions()
+    public void Auto_precision_picks_int8_where_the_cpu_runs_it_faster()
     {
-        Assert.Equal(CpuFeatures.HasInt8Dot ? Precision.Int8 : Precision.Fp32, CpuFeatures.Resolve(Precision.Auto));
+        Assert.Equal(CpuFeatures.Int8Pays ? Precision.Int8 : Precision.Fp32, CpuFeatures.Resolve(Precision.Auto));
+        if (System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+            Assert.Equal(System.Runtime.Intrinsics.Arm.Dp.IsSupported, CpuFeatures.Int8Pays);
         Assert.Equal(Precision.Fp32, CpuFeatures.Resolve(Precision.Fp32));
     }
 }
