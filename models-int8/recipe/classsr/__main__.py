@@ -184,7 +184,8 @@ def main():
                     help="stage-2 target share of tiles per class (simple medium hard)")
     ap.add_argument("--branch", choices=CLASS_NAMES[:2], default=None,
                     help="stage1: train only this branch (two processes can train both at once, one core each)")
-    ap.add_argument("--weight-bits", type=int, default=8, choices=[7, 8])
+    ap.add_argument("--weight-bits", type=int, default=7, choices=[7, 8],
+                    help="7 leaves headroom for x86 AVX2 u8s8 kernels, whose 16-bit pair sums saturate with 8-bit weights")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
