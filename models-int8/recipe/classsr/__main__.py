@@ -121,7 +121,8 @@ def step_export(a, p, budget):
     rng = np.random.default_rng(7)
     calib = lr[rng.choice(len(lr), min(len(lr), 512), replace=False)]
     split = json.load(open(p["split"]))
-    recipe = {"commit": git_commit(), "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
+    recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k != "train_sets"),
+              "commit": git_commit(), "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
               "LR by PIL bicubic (MATLAB-compatible)", "quick": str(a.quick)}
     info = export.export_all(nets, clf, calib, a.out, split, weight_bits=a.weight_bits, recipe=recipe)
     # PyTorch's own Set5 figure per branch: the manifest step checks ONNX Runtime's FP32 against it.

@@ -63,6 +63,24 @@ def render(man, bicubic=None):
         sh = v["shares"]
         w(f"| {prec} | {s} | {sh[0]:.0%} / {sh[1]:.0%} / {sh[2]:.0%} | {v['macs_ratio']:.3f} | {v['ssim']:.4f} |")
     w("")
+    w("## Against the targets of the models issue\n")
+    w("| target | measured | met |")
+    w("|---|---|---|")
+    lf = models[("large", "fp32")]["psnr"]
+    for st, t in zip(SETS, TARGET_LARGE):
+        v = lf.get(st)
+        w(f"| large FP32 {st} ≥ {t:.2f} | {fmt(v)} | {'yes' if v is not None and v >= t else 'no'} |")
+    worst = max(((abs(models[(n, 'int8')]['psnr'].get(st, 0) - models[(n, 'fp32')]['psnr'].get(st, 0)), n, st)
+                 for n in ("small", "medium", "large") for st in SETS), default=(0, "", ""))
+    w(f"| every INT8 branch within 0.05 dB of its FP32 | worst {worst[0]:.3f} dB ({worst[1]}, {worst[2]}) | {'yes' if worst[0] <= 0.05 else 'no'} |")
+    b = [models[(n, "fp32")]["psnr"].get("B100", 0) for n in ("small", "medium", "large")]
+    w(f"| small < medium < large on B100 | {b[0]:.2f} < {b[1]:.2f} < {b[2]:.2f} | {'yes' if b[0] < b[1] < b[2] else 'no'} |")
+    cs = man.get("classsr", {}).get("B100.int8")
+    if cs:
+        d = cs["psnr"] - models[("large", "int8")]["psnr"].get("B100", 0)
+        ok = d >= -0.05 and cs["shares"][0] >= 0.25
+        w(f"| ClassSR INT8 on B100 within 0.05 dB of large INT8, ≥ 25% small | {d:+.3f} dB, {cs['shares'][0]:.0%} small | {'yes' if ok else 'no'} |")
+    w("")
     w("## How they were made\n")
     r = man.get("recipe", {})
     t = man.get("thresholds", {})
@@ -73,6 +91,8 @@ def render(man, bicubic=None):
     w("- Stage 1: small on the simple third, medium on the medium third (the large branch stays the stage-0 network).")
     w("- Stage 2: classifier only, branches frozen, output = Σ p_k·SR_k, loss 1000·L1 + 0.5·ClassLoss + 3·AverageLoss"
       " (ClassSR's weights), target mix 1/3 each, batch 96, lr 2e-4.")
+    if r.get("iterations"):
+        w(f"- Budget of this run (2-core CPU, batch 64/96): {r['iterations']} iterations.")
     w(f"- Recipe commit: `{r.get('commit', 'unknown')}`.\n")
     w("## Data terms\n")
     w("T91 (Yang et al. 2010): research use. BSD200 / B100 (BSDS300, Martin et al. 2001): non-commercial research and education.")
