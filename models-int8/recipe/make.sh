@@ -2,7 +2,9 @@
 # The ClassSR x4 recipe, every step: data -> class split -> stage 1 -> stage 2 -> export/quantize -> evaluate -> manifest.
 #   models-int8/recipe/make.sh            full run; writes models-int8/*.onnx and manifest.json (resumes from work/)
 #   models-int8/recipe/make.sh --quick    every step on a tiny budget into work-quick/ (part of ./build.sh test)
-# Training checkpoints every 250 iterations; rerunning continues where it stopped.
+# Training checkpoints every 250 iterations; rerunning continues where it stopped. checkpoints/ holds the
+# state of the committed models (copy work/*.ckpt and split.json there with them): more iterations means
+# raising the budgets in classsr/__main__.py (FULL) and rerunning.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -23,6 +25,11 @@ SHARED=${CLASSSR_SHARED:-$ROOT/../shared}
 [[ -d $SHARED/datasets ]] || { echo "make.sh: no datasets at $SHARED (set CLASSSR_SHARED)" >&2; exit 1; }
 
 cd "$HERE"
+if [[ -z $QUICK ]]; then
+  # Training spans sessions: the committed checkpoints seed a fresh clone's work/ so it resumes.
+  mkdir -p work
+  for f in checkpoints/*; do [[ -e work/$(basename "$f") ]] || cp "$f" work/; done
+fi
 $PY -m classsr all $QUICK --shared "$SHARED" "$@"
 
 if [[ -n $QUICK ]]; then OUT=$HERE/work-quick/models; SETS=(Set5); else OUT=$ROOT/models-int8; SETS=(Set5 Set14 B100); fi
