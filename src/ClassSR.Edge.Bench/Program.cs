@@ -22,6 +22,8 @@ double seconds = double.Parse(Arg("--seconds") ?? "3", System.Globalization.Cult
 int threads = int.Parse(Arg("--threads") ?? Environment.ProcessorCount.ToString(), System.Globalization.CultureInfo.InvariantCulture);
 string json = Arg("--json") ?? Path.Combine(root, "artifacts", "bench.json");
 bool noOpenCv = args.Contains("--no-opencv");
+double runOverhead = double.Parse(Arg("--run-overhead") ?? "1.5e6", System.Globalization.CultureInfo.InvariantCulture);
+string? only = Arg("--only");
 
 var frames = BenchFrames.Make(Path.Combine(shared, "datasets", "test", "B100"), 8);
 Console.WriteLine($"bench: {frames.Count} frames {frames[0].Lr.Width}x{frames[0].Lr.Height} -> {frames[0].Lr.Width * 4}x{frames[0].Lr.Height * 4} " +
@@ -34,11 +36,13 @@ foreach (var (mode, prec) in new (UpscaleMode, Precision)[]
     (UpscaleMode.Bicubic, Precision.Fp32),
     (UpscaleMode.Small, Precision.Int8), (UpscaleMode.Medium, Precision.Int8),
     (UpscaleMode.Large, Precision.Fp32), (UpscaleMode.Large, Precision.Int8),
-    (UpscaleMode.ClassSR, Precision.Fp32), (UpscaleMode.ClassSR, Precision.Int8),
+    (UpscaleMode.ClassSR, Precision.Fp32), (UpscaleMode.ClassSR, Precision.Int8), (UpscaleMode.ClassSR, Precision.Auto),
 })
 {
-    using var up = new Upscaler(set, new EngineOptions { Mode = mode, Precision = prec, Threads = threads });
+    if (only != null && !$"{mode} {prec}".Equals(only, StringComparison.OrdinalIgnoreCase)) continue;
+    using var up = new Upscaler(set, new EngineOptions { Mode = mode, Precision = prec, Threads = threads, RunOverheadMacs = runOverhead });
     results.Add(Measure.Engine(up, frames, seconds));
+    if (prec == Precision.Auto) Console.WriteLine($"  ({up.PrecisionLabel})");
     Report.Row(results[^1]);
 }
 if (!noOpenCv)
@@ -47,6 +51,7 @@ if (!noOpenCv)
     Report.Row(results[^1]);
 }
 
+if (only != null) return 0;
 var peak = Measure.GemmPeak(Path.Combine(root, "models-int8", "bench"), threads);
 Console.WriteLine($"ONNX Runtime GEMM peak ({peak.Size}^3): INT8 MatMulInteger {peak.Int8Gmacs:F1} GMAC/s, FP32 MatMul {peak.Fp32Gmacs:F1} GMAC/s");
 var summary = Report.Summary(results, peak);
@@ -159,7 +164,8 @@ namespace ClassSR.Edge.Bench
         public static ModeResult Engine(Upscaler up, List<BenchFrame> frames, double seconds)
         {
             var outs = frames.Select(f => Upscaler.CreateOutput(f.Lr)).ToArray();
-            var r = new ModeResult { Name = $"{up.Mode.ToString().ToLowerInvariant()} {(up.Mode == UpscaleMode.Bicubic ? "" : up.Precision.ToString().ToLowerInvariant())}".Trim() };
+            string prec = up.Options.Precision == Precision.Auto ? "auto" : up.Precision.ToString().ToLowerInvariant();
+            var r = new ModeResult { Name = $"{up.Mode.ToString().ToLowerInvariant()} {(up.Mode == UpscaleMode.Bicubic ? "" : prec)}".Trim() };
             // Warm-up: every frame once (bindings for every shape), and the quality figures.
             double psnr = 0, macs = 0;
             var shares = new double[3];
@@ -321,6 +327,13 @@ namespace ClassSR.Edge.Bench
             d["classsr_int8_effective_gmacs"] = cls.GmacsPerFrame * cls.Fps;
             d["classsr_int8_fraction_of_int8_peak"] = cls.GmacsPerFrame * cls.Fps / peak.Int8Gmacs;
             d["large_int8_fraction_of_int8_peak"] = li.GmacsPerFrame * li.Fps / peak.Int8Gmacs;
+            if (Get("classsr auto") is { } au)
+            {
+                d["classsr_auto_over_large_fp32_fps"] = au.Fps / lf.Fps;
+                d["classsr_auto_over_large_int8_fps"] = au.Fps / li.Fps;
+                d["classsr_auto_minus_large_int8_db"] = au.Psnr - li.Psnr;
+                if (cv != null) d["classsr_auto_over_opencv_fps"] = au.Fps / cv.Fps;
+            }
             if (cv != null)
             {
                 d["classsr_int8_over_opencv_fps"] = cls.Fps / cv.Fps;

@@ -34,7 +34,7 @@ public static class UpscaleCommand
         }
         var s = up.Stats;
         Console.WriteLine($"{input} {w}x{h} -> {output} {hr.Width}x{hr.Height}: mode {options.Mode.ToString().ToLowerInvariant()}, " +
-            $"{up.Precision.ToString().ToLowerInvariant()}, {s.TotalMs:F1} ms, classes {s.Share(0):P0}/{s.Share(1):P0}/{s.Share(2):P0}, " +
+            $"{up.PrecisionLabel}, {s.TotalMs:F1} ms, classes {s.Share(0):P0}/{s.Share(1):P0}/{s.Share(2):P0}, " +
             $"MACs ratio {s.MacsRatio:F3}");
         return 0;
     }

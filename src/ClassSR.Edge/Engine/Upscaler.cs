@@ -17,6 +17,8 @@ public sealed class EngineOptions
     /// <summary>1 reproduces the reference's tile-at-a-time execution (halo per tile); for tests and benchmarks.</summary>
     public int MaxRegionCells { get; set; } = int.MaxValue;
     public bool Promote { get; set; } = true;
+    /// <summary>The planner's price of one branch call, in MACs: what promotion weighs against halos.</summary>
+    public double RunOverheadMacs { get; set; } = 1.5e6;
 }
 
 /// <summary>What one frame cost and how it was routed.</summary>
@@ -73,14 +75,12 @@ public sealed class Upscaler : IDisposable
         _models = models;
         Options = options;
         Precision = CpuFeatures.Resolve(options.Precision);
-        LargeMacsPerPixel = models.Find("large", Precision).MacsPerLrPixel;
-        for (int k = 0; k < 3; k++)
-        {
-            var e = models.Find(Roles.Branches[k], Precision);
-            _costs[k] = new BranchCost(e.MacsPerLrPixel, e.Halo);
-        }
+        Array.Fill(BranchPrecisions, Precision);
         if (options.Mode == UpscaleMode.Bicubic)
+        {
+            LargeMacsPerPixel = models.Find("large", Precision).MacsPerLrPixel;
             return;
+        }
         try
         {
             if (options.Mode == UpscaleMode.ClassSR)
@@ -89,23 +89,69 @@ public sealed class Upscaler : IDisposable
                 _classifier = new TileClassifier(_classifierNet);
                 options.ClassBias.AsSpan(0, 3).CopyTo(_classifier.Bias);
                 for (int k = 0; k < 3; k++)
-                    _branchNets[k] = new OnnxNet(models, models.Find(Roles.Branches[k], Precision), options.Threads);
+                    _branchNets[k] = LoadBranch(k);
             }
             else
-            {
-                int k = (int)options.Mode - 1;
-                _branchNets[k] = new OnnxNet(models, models.Find(Roles.Branches[k], Precision), options.Threads);
-            }
+                _branchNets[(int)options.Mode - 1] = LoadBranch((int)options.Mode - 1);
         }
         catch
         {
             Dispose();
             throw;
         }
+        for (int k = 0; k < 3; k++)
+        {
+            var e = _branchNets[k] is { } n ? models.Manifest.Models.First(m => models.PathOf(m) == n.File) : models.Find(Roles.Branches[k], Precision);
+            _costs[k] = new BranchCost(e.MacsPerLrPixel, e.Halo);
+        }
+        LargeMacsPerPixel = _branchNets[2]?.MacsPerLrPixel ?? models.Find("large", Precision).MacsPerLrPixel;
         // Unused classes point at the one net loaded; the planner never routes to them.
         var any = _branchNets.First(n => n != null)!;
         _runner = new BranchRunner([.. _branchNets.Select(n => n ?? any)]);
     }
+
+    /// <summary>
+    /// With --precision auto each branch runs in whichever precision is faster on this CPU, timed at start-up:
+    /// INT8 is not faster everywhere (here the small branch ran 5.1 ms in FP32 and 7.9 ms in INT8 at 320x180,
+    /// while the large one ran 18.0 and 12.6 ms).
+    /// </summary>
+    OnnxNet LoadBranch(int k)
+    {
+        string role = Roles.Branches[k];
+        if (Options.Precision != Precision.Auto || Precision == Precision.Fp32)
+            return new OnnxNet(_models, _models.Find(role, Precision), Options.Threads);
+        var a = new OnnxNet(_models, _models.Find(role, Precision.Int8), Options.Threads);
+        var b = new OnnxNet(_models, _models.Find(role, Precision.Fp32), Options.Threads);
+        bool int8 = TimeRun(a) <= TimeRun(b);
+        (int8 ? b : a).Dispose();
+        BranchPrecisions[k] = int8 ? Precision.Int8 : Precision.Fp32;
+        return int8 ? a : b;
+    }
+
+    static double TimeRun(OnnxNet net)
+    {
+        const int side = 96;
+        net.Prepare(1, side, side).Fill(128);
+        net.Run();
+        long best = long.MaxValue;
+        for (int i = 0; i < 3; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            net.Run();
+            best = Math.Min(best, Stopwatch.GetTimestamp() - t);
+        }
+        return best;
+    }
+
+    /// <summary>The model file branch k runs (null when this mode does not use it).</summary>
+    public string? BranchFile(int k) => _branchNets[k]?.File;
+
+    /// <summary>The precision each branch runs in (differs between branches only with --precision auto).</summary>
+    public Precision[] BranchPrecisions { get; } = [Precision.Fp32, Precision.Fp32, Precision.Fp32];
+
+    public string PrecisionLabel => Options.Precision == Precision.Auto && Mode == UpscaleMode.ClassSR
+        ? "auto (" + string.Join(", ", Roles.Branches.Select((r, k) => $"{r} {BranchPrecisions[k].ToString().ToLowerInvariant()}")) + ")"
+        : Precision.ToString().ToLowerInvariant();
 
     FrameShape ShapeFor(int w, int h)
     {
@@ -116,6 +162,7 @@ public sealed class Upscaler : IDisposable
         {
             MaxRegionCells = Options.MaxRegionCells,
             Promote = Options.Promote,
+            RunOverheadMacs = Options.RunOverheadMacs,
         };
         int cw = (w + 1) / 2, ch = (h + 1) / 2;
         _shape = new FrameShape

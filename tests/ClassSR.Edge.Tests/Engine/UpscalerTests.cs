@@ -113,6 +113,23 @@ public class UpscalerTests
     }
 
     [Fact]
+    public void Auto_precision_loads_for_each_branch_the_precision_it_reports()
+    {
+        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.ClassSR, Precision = Precision.Auto });
+        for (int k = 0; k < 3; k++)
+        {
+            var p = up.BranchPrecisions[k];
+            if (!CpuFeatures.Int8Pays) Assert.Equal(Precision.Fp32, p);
+            Assert.EndsWith($".{p.ToString().ToLowerInvariant()}.onnx", up.BranchFile(k));
+        }
+        Assert.StartsWith("auto (small ", up.PrecisionLabel);
+        var lr = Frame(64, 48);
+        var hr = Upscaler.CreateOutput(lr);
+        up.Upscale(lr, hr);
+        Assert.True(up.Stats.MacsRatio > 0);
+    }
+
+    [Fact]
     public void A_model_that_does_not_match_its_manifest_is_refused_by_name()
     {
         var src = TestModels.Quick();
