@@ -20,7 +20,7 @@ RECIPE = os.path.dirname(HERE)
 DEFAULT_SHARED = os.path.normpath(os.path.join(RECIPE, "..", "..", "..", "shared"))
 
 # Iteration budgets: full run, and --quick (every step on a tiny budget, for the test command).
-FULL = dict(pretrain=22000, small=6000, medium=8000, classifier=4000, train_sets=("T91", "BSD200"))
+FULL = dict(pretrain=22000, small=6000, medium=8000, classifier=16000, train_sets=("T91", "BSD200"))
 QUICK = dict(pretrain=60, small=30, medium=30, classifier=30, train_sets=("T91",))
 
 
