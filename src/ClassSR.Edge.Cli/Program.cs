@@ -16,7 +16,8 @@ namespace ClassSR.Edge.Cli
               classsr-edge info [--models DIR]
               classsr-edge run [--source synthetic|y4m:PATH|raw:PATH] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]
                                [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-] [--jpeg-quality Q]
-                               [--mode ...] [--precision ...] [--models DIR] [--seconds N]
+                               [--mode ...] [--precision ...] [--models DIR] [--seconds N] [--log-level L] [--config FILE]
+              classsr-edge check-config FILE
             """;
 
         public static int Main(string[] argv)
@@ -36,6 +37,7 @@ namespace ClassSR.Edge.Cli
                     "info" => InfoCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),
                     "run" => RunCommand.Run(rest),
+                    "check-config" => CheckConfigCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{argv[0]}'"),
                 };
             }

@@ -1,41 +1,121 @@
 using System.Globalization;
 using ClassSR.Edge.Daemon;
+using ClassSR.Edge.Daemon.Config;
+using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
+using ClassSR.Edge.Models;
 
 namespace ClassSR.Edge.Cli;
 
-/// <summary>`classsr-edge run`: the daemon. Parses flags into <see cref="DaemonOptions"/> and hands over.</summary>
+/// <summary>Everything a run was asked for: the configuration file with the command line laid over it.</summary>
+public sealed record RunSettings(DaemonOptions Daemon, EngineOptions Engine, string ModelsDirectory, LogLevel LogLevel);
+
+/// <summary>`classsr-edge run`: the daemon. Parses flags and the configuration file into <see cref="DaemonOptions"/> and hands over.</summary>
 public static class RunCommand
 {
+    static readonly HashSet<string> Flags = ["loop", "no-promote"];
+
     public static int Run(ReadOnlySpan<string> argv)
     {
-        var a = new Args(argv, new HashSet<string> { "loop", "no-promote" });
+        string[] args = argv.ToArray();
+        var a = new Args(args, Flags);
+        string? configPath = a.Get("config");
+        string path = configPath ?? ConfigFile.DefaultPath;
+        // Only the default file may be absent: a file named on the command line that is missing is a mistake.
+        var settings = Resolve(a, ConfigFile.Load(path, optional: configPath is null));
+
+        var log = Log.Stderr(settings.LogLevel);
+        using var notifier = SystemdNotifier.FromEnvironment(log);
+        DaemonHost host;
+        try
+        {
+            host = new DaemonHost(settings.Daemon, log)
+            {
+                Notifier = notifier,
+                Watchdog = notifier is null ? null : SystemdNotifier.WatchdogInterval(),
+                Reload = () => Reload(args, path, configPath is null, ref settings, log),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        using var upscaler = new Upscaler(ModelSet.Load(settings.ModelsDirectory), settings.Engine);
+        try
+        {
+            return host.Run(upscaler);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// SIGHUP: the file is read again and the command line laid over it again, so flags keep winning. Mode,
+    /// precision, models and log_level apply live (a new upscaler is swapped in between frames); the rest
+    /// shapes sockets and threads set up at start and needs a restart, which is logged.
+    /// </summary>
+    static Upscaler? Reload(string[] args, string path, bool optional, ref RunSettings current, Log log)
+    {
+        var next = Resolve(new Args(args, Flags), ConfigFile.Load(path, optional));
+        var (o, n) = (current.Daemon, next.Daemon);
+        var needRestart = new List<string>();
+        if (o.Source != n.Source) needRestart.Add("source");
+        if (o.Raw != n.Raw) needRestart.Add("raw");
+        if (o.Fps != n.Fps) needRestart.Add("fps");
+        if (o.Loop != n.Loop) needRestart.Add("loop");
+        if (o.Listen != n.Listen) needRestart.Add("listen");
+        if (o.AuthToken != n.AuthToken) needRestart.Add("auth_token");
+        if (o.Y4mToStdout != n.Y4mToStdout) needRestart.Add("output");
+        if (o.JpegQuality != n.JpegQuality) needRestart.Add("jpeg_quality");
+        if (needRestart.Count > 0)
+            log.Warn($"reload: {string.Join(", ", needRestart)} changed; that takes a restart (systemctl restart classsr-edge)");
+        log.Minimum = next.LogLevel;
+        bool engineChanged = current.Engine.Mode != next.Engine.Mode || current.Engine.Precision != next.Engine.Precision
+            || current.ModelsDirectory != next.ModelsDirectory;
+        // Applied parts only: what needs a restart stays as it runs, so a later reload compares against that.
+        current = current with { Engine = next.Engine, ModelsDirectory = next.ModelsDirectory, LogLevel = next.LogLevel };
+        if (!engineChanged)
+        {
+            log.Info("reload: configuration read; nothing to change in the upscaler");
+            return null;
+        }
+        return new Upscaler(ModelSet.Load(next.ModelsDirectory), next.Engine);
+    }
+
+    /// <summary>Lays the command line over <paramref name="file"/>; every flag it reads is consumed.</summary>
+    /// <exception cref="UsageException">A bad flag, an unknown flag, or a combination that cannot run.</exception>
+    public static RunSettings Resolve(Args a, DaemonConfig file)
+    {
         if (a.Positional.Count != 0)
             throw new UsageException($"run takes no positional arguments (got '{a.Positional[0]}')");
+        a.Get("config");
         DaemonOptions options;
         try
         {
             options = new DaemonOptions
             {
-                Source = a.Get("source") ?? "synthetic",
-                Raw = a.Get("raw"),
-                Fps = a.Get("fps") is null ? null : a.Double("fps", 0),
-                Loop = a.Flag("loop"),
+                Source = a.Get("source") ?? file.Source ?? "synthetic",
+                Raw = a.Get("raw") ?? file.Raw,
+                Fps = a.Get("fps") is null ? file.Fps : a.Double("fps", 0),
+                Loop = a.Flag("loop") || file.Loop == true,
                 Listen = a.Get("listen") switch
                 {
-                    null => ListenAddress.Default,
+                    null => file.ListenSet ? file.Listen : ListenAddress.Default,
                     "none" => null,
                     var l => ListenAddress.Parse(l),
                 },
-                AuthToken = a.Get("auth-token"),
+                AuthToken = a.Get("auth-token") ?? file.AuthToken,
                 Y4mToStdout = a.Get("output") switch
                 {
-                    null => false,
+                    null => file.Y4mToStdout ?? false,
                     "y4m:-" => true,
-                    var o => throw new UsageException($"--output: '{o}' is not y4m:- (the only output so far)"),
+                    "none" => false,
+                    var o => throw new UsageException($"--output: '{o}' is not y4m:- (the only output so far) or none"),
                 },
-                JpegQuality = a.Int("jpeg-quality", 80),
+                JpegQuality = a.Get("jpeg-quality") is null ? file.JpegQuality ?? 80 : a.Int("jpeg-quality", 80),
                 Duration = a.Get("seconds") is null ? null : TimeSpan.FromSeconds(a.Double("seconds", 0)),
             };
             options.Validate();
@@ -46,28 +126,17 @@ public static class RunCommand
         }
         if (options.Duration is { } d && d <= TimeSpan.Zero)
             throw new UsageException($"--seconds {d.TotalSeconds.ToString(CultureInfo.InvariantCulture)} is not positive");
-        EngineOptions engine = a.Engine();
-        var models = a.Models();
+        bool precisionFlag = a.Get("precision") != null;
+        EngineOptions engine = a.Engine(file.Mode ?? UpscaleMode.ClassSR);
+        if (!precisionFlag && file.Precision is { } p)
+            engine.Precision = p;
+        string models = a.Get("models") ?? file.Models ?? ModelSet.DefaultDirectory();
+        LogLevel level = a.Get("log-level") switch
+        {
+            null => file.LogLevel ?? LogLevel.Info,
+            var v => ConfigFile.ParseLogLevel(v) ?? throw new UsageException($"--log-level: '{v}' is not one of {ConfigFile.LogLevelNames}"),
+        };
         a.RejectUnknown();
-
-        var log = Log.Stderr();
-        DaemonHost host;
-        try
-        {
-            host = new DaemonHost(options, log);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        using var upscaler = new Upscaler(models, engine);
-        try
-        {
-            return host.Run(upscaler);
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        return new RunSettings(options, engine, models, level);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
@@ -24,6 +25,19 @@ public sealed class DaemonHost
         _log = log;
     }
 
+    /// <summary>The service manager to keep informed (READY, STATUS, WATCHDOG, STOPPING); null: none.</summary>
+    public IServiceNotifier? Notifier { get; init; }
+
+    /// <summary>systemd's WatchdogSec, from WATCHDOG_USEC; null: no watchdog pings.</summary>
+    public TimeSpan? Watchdog { get; init; }
+
+    /// <summary>
+    /// Run on SIGHUP, off the signal thread: re-reads the configuration and returns an upscaler to switch to
+    /// between frames, or null when the upscaler stays. Throws to reject the new configuration; the old one
+    /// stays in force. The host owns and frees what it returns.
+    /// </summary>
+    public Func<Upscaler?>? Reload { get; init; }
+
     /// <summary>Runs until stopped; returns the process exit code.</summary>
     /// <param name="upscaler">Owned by the caller; only the upscale thread touches it while this runs.</param>
     /// <exception cref="FormatException">The source spec is not understood.</exception>
@@ -43,6 +57,43 @@ public sealed class DaemonHost
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop(0); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop(0); });
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; Stop(0); });
+        FramePipeline? running = null;
+        var reloadGate = new Lock();
+        void ReloadNow()
+        {
+            // One reload at a time: a burst of SIGHUPs must not build several upscalers at once on a small board.
+            lock (reloadGate)
+            {
+                if (stop.IsCancellationRequested || Reload is null)
+                    return;
+                // Reload records what it applied; before the pipeline runs there is nothing to apply it to.
+                if (running is not { } p)
+                {
+                    _log.Warn("SIGHUP before the pipeline started; ignored");
+                    return;
+                }
+                _log.Info("SIGHUP: reloading the configuration");
+                try
+                {
+                    if (Reload() is { } next)
+                        p.ReplaceUpscaler(next);
+                }
+                catch (Exception e) when (e is ArgumentException or FormatException or IOException or UnauthorizedAccessException
+                    or ClassSR.Edge.Models.ModelException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                {
+                    _log.Error($"reload rejected, keeping the running configuration: {e.Message}");
+                }
+            }
+        }
+        // Without a handler SIGHUP would kill the process; with no config to reload it is logged and ignored.
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            if (Reload is null)
+                _log.Info("SIGHUP: nothing to reload");
+            else
+                ThreadPool.QueueUserWorkItem(_ => ReloadNow());
+        });
 
         using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop);
         var sinks = new List<FrameSink>();
@@ -70,7 +121,10 @@ public sealed class DaemonHost
             // With only stdout to feed, a finished source means a finished output; a server keeps showing NO SIGNAL.
             HoldLastFrameAtEnd = http != null,
             SourceEnded = http is null ? () => Stop(0) : null,
+            // Upscalers built by reloads are the host's; the caller's stays the caller's.
+            Retired = u => { if (!ReferenceEquals(u, upscaler)) u.Dispose(); },
         };
+        running = pipeline;
         if (http != null)
         {
             http.State = pipeline.Snapshot;
@@ -82,15 +136,36 @@ public sealed class DaemonHost
         _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
             $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");
 
+        Thread? notify = null;
+        ServiceHeartbeat? heartbeat = Notifier is { } n ? new ServiceHeartbeat(n, Watchdog) : null;
+        if (heartbeat != null)
+        {
+            notify = new Thread(() =>
+            {
+                do
+                    heartbeat.Tick(Stopwatch.GetElapsedTime(started), pipeline.ProcessedFrames, () => ServiceHeartbeat.Describe(pipeline.Snapshot()));
+                while (!stop.Token.WaitHandle.WaitOne(heartbeat.TickPeriod));
+            }) { IsBackground = true, Name = "classsr-notify" };
+            notify.Start();
+        }
+
         if (_options.Duration is { } d)
             stop.Token.WaitHandle.WaitOne(d);
         else
             stop.Token.WaitHandle.WaitOne();
+        try { stop.Cancel(); } catch (ObjectDisposedException) { }
+        notify?.Join();
+        heartbeat?.Stopping();
+        lock (reloadGate)
+            running = null;
 
         var serverStopped = http?.StopServerAsync() ?? Task.CompletedTask;
         pipeline.Stop(StopBudget);
         if (!serverStopped.Wait(StopBudget))
             _log.Warn("http server did not stop in time");
+        // The pipeline's threads are done with whatever upscaler they held; free the ones reloads made.
+        if (!ReferenceEquals(pipeline.Upscaler, upscaler))
+            pipeline.Upscaler.Dispose();
         _log.Info($"stopped after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         return exitCode;
     }

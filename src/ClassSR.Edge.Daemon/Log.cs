@@ -10,7 +10,10 @@ public sealed class Log(TextWriter writer, LogLevel minimum = LogLevel.Info)
 {
     public static Log Stderr(LogLevel minimum = LogLevel.Info) => new(Console.Error, minimum);
 
-    public LogLevel Minimum { get; } = minimum;
+    volatile LogLevel _minimum = minimum;
+
+    /// <summary>Settable so a configuration reload (SIGHUP) can change it while threads log.</summary>
+    public LogLevel Minimum { get => _minimum; set => _minimum = value; }
 
     public bool Enabled(LogLevel level) => level >= Minimum;
 

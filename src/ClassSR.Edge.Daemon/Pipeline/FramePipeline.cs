@@ -16,7 +16,8 @@ public sealed class FramePipeline : IDisposable
     static readonly long NoSignalPeriod = Stopwatch.Frequency;
 
     readonly IFrameSource _source;
-    readonly Upscaler _upscaler;
+    volatile Upscaler _upscaler;
+    Upscaler? _pendingUpscaler;
     readonly FrameSink[] _sinks;
     readonly Log _log;
     readonly CancellationTokenSource _stop = new();
@@ -63,6 +64,28 @@ public sealed class FramePipeline : IDisposable
 
     public IReadOnlyList<FrameSink> Sinks => _sinks;
 
+    /// <summary>Frames upscaled so far; a watchdog reads it to tell a working pipeline from a stuck one.</summary>
+    public long ProcessedFrames => Interlocked.Read(ref _processed);
+
+    /// <summary>The upscaler in use (it changes after <see cref="ReplaceUpscaler"/> takes effect).</summary>
+    public Upscaler Upscaler => _upscaler;
+
+    /// <summary>
+    /// Called on the upscale thread with an upscaler it will never touch again (replaced, or superseded before
+    /// it was used), so its owner can free it.
+    /// </summary>
+    public Action<Upscaler>? Retired { get; set; }
+
+    /// <summary>
+    /// Switches to <paramref name="next"/> between two frames: the upscale thread is the only one that touches
+    /// an upscaler, so the switch happens there rather than under a lock on every frame.
+    /// </summary>
+    public void ReplaceUpscaler(Upscaler next)
+    {
+        if (Interlocked.Exchange(ref _pendingUpscaler, next) is { } superseded)
+            Retired?.Invoke(superseded);
+    }
+
     public void Start()
     {
         foreach (var s in _sinks)
@@ -86,6 +109,9 @@ public sealed class FramePipeline : IDisposable
         _upscale?.Join(Remaining(deadline));
         foreach (var s in _sinks)
             s.Stop(Remaining(deadline));
+        // A replacement that arrived after the last frame was never used; its owner still has to free it.
+        if (Interlocked.Exchange(ref _pendingUpscaler, null) is { } unused)
+            Retired?.Invoke(unused);
     }
 
     static TimeSpan Remaining(long deadline) =>
@@ -220,6 +246,13 @@ public sealed class FramePipeline : IDisposable
         {
             while (_toUpscale.TryTake(ref input))
             {
+                if (Interlocked.Exchange(ref _pendingUpscaler, null) is { } next)
+                {
+                    var old = _upscaler;
+                    _upscaler = next;
+                    _log.Info($"now upscaling with {next.Mode.ToString().ToLowerInvariant()}, {next.Precision.ToString().ToLowerInvariant()}");
+                    Retired?.Invoke(old);
+                }
                 var lr = input.Image;
                 output.EnsureSize(lr.Width * Upscaler.Scale, lr.Height * Upscaler.Scale);
                 output.Image.Range = lr.Range;

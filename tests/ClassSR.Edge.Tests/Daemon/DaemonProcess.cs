@@ -13,7 +13,9 @@ internal sealed partial class DaemonProcess : IDisposable
     readonly ConcurrentQueue<string> _stderr = new();
     public Stream Stdout => _process.StandardOutput.BaseStream;
 
-    public DaemonProcess(params string[] args)
+    public DaemonProcess(params string[] args) : this(null, args) { }
+
+    public DaemonProcess(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -21,6 +23,8 @@ internal sealed partial class DaemonProcess : IDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+            psi.Environment[k] = v;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "classsr-edge.dll"));
         psi.ArgumentList.Add("run");
         foreach (var a in args)
@@ -64,6 +68,23 @@ internal sealed partial class DaemonProcess : IDisposable
     static extern int kill(int pid, int signal);
 
     public void Terminate() => Assert.Equal(0, kill(_process.Id, 15));
+
+    public void Hangup() => Assert.Equal(0, kill(_process.Id, 1));
+
+    /// <summary>Waits for a stderr line containing <paramref name="text"/>.</summary>
+    public void WaitForLog(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (_stderr.Any(l => l.Contains(text, StringComparison.Ordinal)))
+                return;
+            if (_process.HasExited)
+                Assert.Fail($"daemon exited with {_process.ExitCode} before logging '{text}':\n{Stderr}");
+            Thread.Sleep(50);
+        }
+        Assert.Fail($"daemon did not log '{text}' in {timeout.TotalSeconds} s:\n{Stderr}");
+    }
 
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 

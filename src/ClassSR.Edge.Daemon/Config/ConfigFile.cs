@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using ClassSR.Edge.Daemon.Sinks;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Models;
+
+namespace ClassSR.Edge.Daemon.Config;
+
+/// <summary>The configuration file is wrong; the message is one line naming the file, the key and the reason.</summary>
+// An ArgumentException so the CLI reports it as one line with exit status 1, like other bad input.
+public sealed class ConfigException(string message) : ArgumentException(message);
+
+/// <summary>
+/// What the configuration file asked for, checked: every member is null where the file did not say, so the
+/// command line can fill in or override it. Only user intent lives here, never runtime state.
+/// </summary>
+public sealed record DaemonConfig
+{
+    public string? Source { get; init; }
+    public string? Raw { get; init; }
+    public double? Fps { get; init; }
+    public bool? Loop { get; init; }
+    /// <summary>Set when the file has "listen"; <see cref="Listen"/> null then means "none".</summary>
+    public bool ListenSet { get; init; }
+    public ListenAddress? Listen { get; init; }
+    public string? AuthToken { get; init; }
+    public bool? Y4mToStdout { get; init; }
+    public UpscaleMode? Mode { get; init; }
+    public Precision? Precision { get; init; }
+    public string? Models { get; init; }
+    public int? JpegQuality { get; init; }
+    public LogLevel? LogLevel { get; init; }
+
+    public static readonly DaemonConfig Empty = new();
+}
+
+/// <summary>The file's shape, one nullable member per key; deserialized by the source generator only (native AOT).</summary>
+public sealed class ConfigFileModel
+{
+    public string? Source { get; set; }
+    public string? Raw { get; set; }
+    public double? Fps { get; set; }
+    public bool? Loop { get; set; }
+    public string? Listen { get; set; }
+    public string? AuthToken { get; set; }
+    public string? Output { get; set; }
+    public string? Mode { get; set; }
+    public string? Precision { get; set; }
+    public string? Models { get; set; }
+    public int? JpegQuality { get; set; }
+    public string? LogLevel { get; set; }
+}
+
+// Disallow: a misspelt key would otherwise be ignored silently and the daemon run with a default the user
+// did not mean.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(ConfigFileModel))]
+public sealed partial class ConfigJson : JsonSerializerContext;
+
+public static partial class ConfigFile
+{
+    public const string DefaultPath = "/etc/classsr-edge/config.json";
+
+    public const string ModeNames = "classsr, small, medium, large, bicubic";
+    public const string PrecisionNames = "int8, fp32, auto";
+    public const string LogLevelNames = "debug, info, warn, error";
+
+    /// <summary>Reads and checks <paramref name="path"/>.</summary>
+    /// <param name="optional">A missing file gives <see cref="DaemonConfig.Empty"/> (the default path) instead of an error.</param>
+    /// <exception cref="ConfigException">Unreadable, not JSON, an unknown key, a wrong type or a bad value.</exception>
+    public static DaemonConfig Load(string path, bool optional = false)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            if (optional)
+                return DaemonConfig.Empty;
+            throw new ConfigException($"{path}: no such file");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: {e.Message}");
+        }
+        return Parse(text, path);
+    }
+
+    /// <param name="name">What messages call the file.</param>
+    public static DaemonConfig Parse(string json, string name)
+    {
+        ConfigFileModel? m;
+        try
+        {
+            m = JsonSerializer.Deserialize(json, ConfigJson.Default.ConfigFileModel);
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{name}: {Describe(e)}");
+        }
+        if (m is null)
+            throw new ConfigException($"{name}: the file holds null, not an object");
+        try
+        {
+            return Check(m);
+        }
+        catch (ConfigException e)
+        {
+            throw new ConfigException($"{name}: {e.Message}");
+        }
+    }
+
+    static DaemonConfig Check(ConfigFileModel m)
+    {
+        if (m.Fps is { } f && !(f > 0 && f <= 1000))
+            throw Bad("fps", f.ToString(CultureInfo.InvariantCulture), "is not in (0, 1000]");
+        if (m.JpegQuality is { } q && q is < 1 or > 100)
+            throw Bad("jpeg_quality", q.ToString(CultureInfo.InvariantCulture), "is not in 1..100");
+        ListenAddress? listen = null;
+        if (m.Listen is { } l && l != "none")
+        {
+            try { listen = ListenAddress.Parse(l); }
+            catch (FormatException e) { throw Bad("listen", Quote(l), e.Message.Contains(l, StringComparison.Ordinal) ? "is not ADDR:PORT or none" : e.Message); }
+        }
+        return new DaemonConfig
+        {
+            Source = NotEmpty("source", m.Source),
+            Raw = NotEmpty("raw", m.Raw),
+            Fps = m.Fps,
+            Loop = m.Loop,
+            ListenSet = m.Listen != null,
+            Listen = listen,
+            AuthToken = NotEmpty("auth_token", m.AuthToken),
+            Y4mToStdout = m.Output switch
+            {
+                null => null,
+                "y4m:-" => true,
+                "none" => false,
+                var o => throw Bad("output", Quote(o), "is not y4m:- or none"),
+            },
+            Mode = m.Mode is null ? null : ParseMode(m.Mode) ?? throw Bad("mode", Quote(m.Mode), $"is not one of {ModeNames}"),
+            Precision = m.Precision is null ? null : ParsePrecision(m.Precision) ?? throw Bad("precision", Quote(m.Precision), $"is not one of {PrecisionNames}"),
+            Models = NotEmpty("models", m.Models),
+            JpegQuality = m.JpegQuality,
+            LogLevel = m.LogLevel is null ? null : ParseLogLevel(m.LogLevel) ?? throw Bad("log_level", Quote(m.LogLevel), $"is not one of {LogLevelNames}"),
+        };
+    }
+
+    public static UpscaleMode? ParseMode(string s) => s switch
+    {
+        "classsr" => UpscaleMode.ClassSR,
+        "small" => UpscaleMode.Small,
+        "medium" => UpscaleMode.Medium,
+        "large" => UpscaleMode.Large,
+        "bicubic" => UpscaleMode.Bicubic,
+        _ => null,
+    };
+
+    public static Precision? ParsePrecision(string s) => s switch
+    {
+        "auto" => Models.Precision.Auto,
+        "int8" => Models.Precision.Int8,
+        "fp32" => Models.Precision.Fp32,
+        _ => null,
+    };
+
+    public static LogLevel? ParseLogLevel(string s) => s switch
+    {
+        "debug" => Daemon.LogLevel.Debug,
+        "info" => Daemon.LogLevel.Info,
+        "warn" => Daemon.LogLevel.Warn,
+        "error" => Daemon.LogLevel.Error,
+        _ => null,
+    };
+
+    static string? NotEmpty(string key, string? value) =>
+        value is "" ? throw Bad(key, "\"\"", "is empty (leave the key out for the default)") : value;
+
+    static ConfigException Bad(string key, string value, string reason) => new($"\"{key}\": {value} {reason}");
+
+    static string Quote(string s) => JsonSerializer.Serialize(s, ConfigStringJson.Default.String);
+
+    // The serializer's messages name CLR types and JSON paths; turn them into the key and what it should hold.
+    static string Describe(JsonException e)
+    {
+        var unknown = UnmappedProperty().Match(e.Message);
+        if (unknown.Success)
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, mode, precision, models, jpeg_quality, log_level)";
+        string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
+        bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
+        if (wrongType && key != null && Expected(key) is { } expected)
+            return $"\"{key}\" must be {expected}";
+        if (wrongType && e.Path == "$")
+            return "the top level must be a JSON object";
+        return $"not valid JSON at line {(e.LineNumber ?? 0) + 1}: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+    }
+
+    static string? Expected(string key) => key switch
+    {
+        "fps" => "a number",
+        "jpeg_quality" => "an integer",
+        "loop" => "true or false",
+        "source" or "raw" or "listen" or "auth_token" or "output" or "mode" or "precision" or "models" or "log_level" => "a string",
+        _ => null,
+    };
+
+    [GeneratedRegex(@"JSON property '([^']*)' could not be mapped")]
+    private static partial Regex UnmappedProperty();
+}
+
+[JsonSerializable(typeof(string))]
+internal sealed partial class ConfigStringJson : JsonSerializerContext;

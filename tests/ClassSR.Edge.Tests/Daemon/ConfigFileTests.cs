@@ -1,0 +1,166 @@
+using ClassSR.Edge.Cli;
+using ClassSR.Edge.Daemon;
+using ClassSR.Edge.Daemon.Config;
+using ClassSR.Edge.Daemon.Sinks;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Models;
+using ClassSR.Edge.Tests.Cli;
+using ClassSR.Edge.Tests.Imaging;
+using Xunit;
+
+namespace ClassSR.Edge.Tests.Daemon;
+
+public class ConfigFileTests
+{
+    const string Full = """
+        {
+          // comments are allowed: a config file wants its reasons written next to it
+          "source": "y4m:/srv/cam.y4m", "raw": "640x480:nv12", "fps": 12.5, "loop": true,
+          "listen": "0.0.0.0:9000", "auth_token": "s3cret", "output": "y4m:-",
+          "mode": "bicubic", "precision": "fp32", "models": "/opt/models", "jpeg_quality": 70, "log_level": "warn",
+        }
+        """;
+
+    static string Error(string json)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigFile.Parse(json, "config.json"));
+        Assert.DoesNotContain('\n', e.Message);
+        return e.Message;
+    }
+
+    [Fact]
+    public void Reads_every_key()
+    {
+        var c = ConfigFile.Parse(Full, "config.json");
+        Assert.Equal("y4m:/srv/cam.y4m", c.Source);
+        Assert.Equal("640x480:nv12", c.Raw);
+        Assert.Equal(12.5, c.Fps);
+        Assert.True(c.Loop);
+        Assert.True(c.ListenSet);
+        Assert.Equal(ListenAddress.Parse("0.0.0.0:9000"), c.Listen);
+        Assert.Equal("s3cret", c.AuthToken);
+        Assert.True(c.Y4mToStdout);
+        Assert.Equal(UpscaleMode.Bicubic, c.Mode);
+        Assert.Equal(Precision.Fp32, c.Precision);
+        Assert.Equal("/opt/models", c.Models);
+        Assert.Equal(70, c.JpegQuality);
+        Assert.Equal(LogLevel.Warn, c.LogLevel);
+    }
+
+    [Fact]
+    public void An_empty_object_leaves_everything_to_the_defaults()
+    {
+        var c = ConfigFile.Parse("{}", "config.json");
+        Assert.Equal(DaemonConfig.Empty, c);
+        Assert.True(ConfigFile.Parse("""{"listen": "none"}""", "c").ListenSet);
+        Assert.Null(ConfigFile.Parse("""{"listen": "none"}""", "c").Listen);
+    }
+
+    [Theory]
+    [InlineData("""{"mode": "huge"}""", "config.json: \"mode\": \"huge\" is not one of classsr, small, medium, large, bicubic")]
+    [InlineData("""{"precision": "fp16"}""", "config.json: \"precision\": \"fp16\" is not one of int8, fp32, auto")]
+    [InlineData("""{"log_level": "loud"}""", "config.json: \"log_level\": \"loud\" is not one of debug, info, warn, error")]
+    [InlineData("""{"jpeg_quality": 101}""", "config.json: \"jpeg_quality\": 101 is not in 1..100")]
+    [InlineData("""{"fps": 0}""", "config.json: \"fps\": 0 is not in (0, 1000]")]
+    [InlineData("""{"output": "file.y4m"}""", "config.json: \"output\": \"file.y4m\" is not y4m:- or none")]
+    [InlineData("""{"listen": "nowhere"}""", "config.json: \"listen\": \"nowhere\" is not ADDR:PORT or none")]
+    [InlineData("""{"source": ""}""", "config.json: \"source\": \"\" is empty (leave the key out for the default)")]
+    [InlineData("""{"fps": "fast"}""", "config.json: \"fps\" must be a number")]
+    [InlineData("""{"jpeg_quality": 7.5}""", "config.json: \"jpeg_quality\" must be an integer")]
+    [InlineData("""{"loop": "yes"}""", "config.json: \"loop\" must be true or false")]
+    [InlineData("""{"mode": 3}""", "config.json: \"mode\" must be a string")]
+    public void Names_the_key_and_the_reason(string json, string expected) => Assert.Equal(expected, Error(json));
+
+    [Fact]
+    public void Rejects_unknown_keys_and_broken_json()
+    {
+        Assert.StartsWith("config.json: \"jpeg_qualty\" is not a known key", Error("""{"jpeg_qualty": 90}"""));
+        Assert.StartsWith("config.json: not valid JSON at line 2", Error("{\n\"mode\": }"));
+        Assert.Equal("config.json: the top level must be a JSON object", Error("[1]"));
+        Assert.Equal("config.json: the file holds null, not an object", Error("null"));
+    }
+
+    [Fact]
+    public void A_missing_file_is_fine_only_when_it_is_the_default()
+    {
+        string missing = Path.Combine(TestImages.TemporaryDirectory(), "none.json");
+        Assert.Same(DaemonConfig.Empty, ConfigFile.Load(missing, optional: true));
+        Assert.Equal($"{missing}: no such file", Assert.Throws<ConfigException>(() => ConfigFile.Load(missing)).Message);
+    }
+
+    static RunSettings Resolve(DaemonConfig file, params string[] argv) =>
+        RunCommand.Resolve(new Args(argv, new HashSet<string> { "loop", "no-promote" }), file);
+
+    [Fact]
+    public void The_command_line_overrides_the_file()
+    {
+        var file = ConfigFile.Parse("""
+            {"source": "y4m:/a.y4m", "mode": "bicubic", "precision": "fp32", "jpeg_quality": 70, "listen": "none",
+             "output": "y4m:-", "log_level": "warn", "models": "/m"}
+            """, "c");
+        var fromFile = Resolve(file);
+        Assert.Equal("y4m:/a.y4m", fromFile.Daemon.Source);
+        Assert.Equal(UpscaleMode.Bicubic, fromFile.Engine.Mode);
+        Assert.Equal(Precision.Fp32, fromFile.Engine.Precision);
+        Assert.Equal(70, fromFile.Daemon.JpegQuality);
+        Assert.Null(fromFile.Daemon.Listen);
+        Assert.True(fromFile.Daemon.Y4mToStdout);
+        Assert.Equal(LogLevel.Warn, fromFile.LogLevel);
+        Assert.Equal("/m", fromFile.ModelsDirectory);
+
+        var over = Resolve(file, "--source", "synthetic", "--mode", "small", "--precision", "int8", "--jpeg-quality", "90",
+            "--listen", "127.0.0.1:0", "--log-level", "debug", "--models", "/n");
+        Assert.Equal("synthetic", over.Daemon.Source);
+        Assert.Equal(UpscaleMode.Small, over.Engine.Mode);
+        Assert.Equal(Precision.Int8, over.Engine.Precision);
+        Assert.Equal(90, over.Daemon.JpegQuality);
+        Assert.Equal(ListenAddress.Parse("127.0.0.1:0"), over.Daemon.Listen);
+        Assert.Equal(LogLevel.Debug, over.LogLevel);
+        Assert.Equal("/n", over.ModelsDirectory);
+
+        var defaults = Resolve(DaemonConfig.Empty);
+        Assert.Equal(ListenAddress.Default, defaults.Daemon.Listen);
+        Assert.Equal(80, defaults.Daemon.JpegQuality);
+        Assert.Equal(UpscaleMode.ClassSR, defaults.Engine.Mode);
+    }
+
+    static string Write(string json)
+    {
+        string path = Path.Combine(TestImages.TemporaryDirectory(), "config.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void Check_config_prints_ok_or_the_one_line_error()
+    {
+        var ok = CliRunner.Jit("check-config", Write("""{"mode": "small", "listen": "127.0.0.1:8081"}"""));
+        Assert.Equal((0, "ok"), (ok.ExitCode, ok.Stdout.Trim()));
+
+        string bad = Write("""{"mode": "huge"}""");
+        var r = CliRunner.Jit("check-config", bad);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"{bad}: \"mode\": \"huge\" is not one of classsr, small, medium, large, bicubic", r.Stderr.Trim());
+
+        // Combinations are checked as run checks them.
+        string open = Write("""{"listen": "0.0.0.0:8080"}""");
+        var o = CliRunner.Jit("check-config", open);
+        Assert.Equal(1, o.ExitCode);
+        Assert.Contains("without --auth-token", o.Stderr);
+
+        var missing = CliRunner.Jit("check-config", bad + ".gone");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no such file", missing.Stderr);
+    }
+
+    [Fact]
+    public void Run_refuses_a_missing_or_bad_explicit_config()
+    {
+        var r = CliRunner.Jit("run", "--config", "/nonexistent/classsr.json", "--seconds", "1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("/nonexistent/classsr.json: no such file", r.Stderr);
+        var b = CliRunner.Jit("run", "--config", Write("""{"fps": "x"}"""), "--seconds", "1");
+        Assert.Equal(1, b.ExitCode);
+        Assert.Contains("\"fps\" must be a number", b.Stderr);
+    }
+}
