@@ -12,7 +12,6 @@ namespace ClassSR.Edge.Cli
               classsr-edge upscale IN OUT [--mode classsr|small|medium|large|bicubic] [--precision int8|fp32|auto]
                                           [--models DIR] [--class-map FILE] [--threads N]
               classsr-edge eval --hr DIR [--lr DIR] [--mode ...] [--precision ...] [--json FILE] [--models DIR]
-              classsr-edge bench [--frames DIR] [--seconds S] [--json FILE] [--opencv]
               classsr-edge info [--models DIR]
               classsr-edge run [--source synthetic|y4m:PATH|raw:PATH] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]
                                [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-] [--jpeg-quality Q]
@@ -35,7 +34,6 @@ namespace ClassSR.Edge.Cli
                     "upscale" => UpscaleCommand.Run(rest),
                     "eval" => EvalCommand.Run(rest),
                     "info" => InfoCommand.Run(rest),
-                    "bench" => BenchCommand.Run(rest),
                     "run" => RunCommand.Run(rest),
                     "check-config" => CheckConfigCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{argv[0]}'"),
