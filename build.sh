@@ -11,6 +11,8 @@ ROOT=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 DEBS=(clang lld zlib1g-dev libturbojpeg0-dev python3-torch python3-onnx python3-numpy python3-pil)
+# Real clients for the end-to-end tests.
+TEST_DEBS=(ffmpeg)
 
 deps() {
   local missing=()
@@ -53,7 +55,7 @@ case "${1:-}" in
   publish) mkdir -p artifacts; publish "${2:-linux-x64}" ;;
   test)
     mkdir -p artifacts
-    deps
+    deps "${TEST_DEBS[@]}"
     models-int8/recipe/make.sh --quick
     publish linux-x64
     set +e
