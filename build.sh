@@ -4,6 +4,7 @@
 #   ./build.sh test       the whole test suite (recipe --quick, unit and end-to-end tests)
 #   ./build.sh publish    native AOT linux-x64 into artifacts/linux-x64/
 #   ./build.sh bench      the benchmark (figures printed, JSON written to artifacts/bench.json)
+#   ./build.sh soak [S]   the daemon's start-to-first-frame and steady RSS over S seconds
 #   ./build.sh deps       install the Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -68,9 +69,14 @@ case "${1:-}" in
     mkdir -p artifacts
     deps libgtk-3-0
     dotnet run --project src/ClassSR.Edge.Bench -c Release -- "${@:2}" ;;
+  soak)
+    mkdir -p artifacts
+    [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64
+    deps bc curl
+    exec src/ClassSR.Edge.Bench/soak.sh "${@:2}" ;;
   run)
     mkdir -p artifacts
     [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64
     exec artifacts/linux-x64/classsr-edge run "${@:2}" ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
 esac
