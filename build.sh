@@ -78,5 +78,5 @@ case "${1:-}" in
     mkdir -p artifacts
     [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64
     exec artifacts/linux-x64/classsr-edge run "${@:2}" ;;
-  *) sed -n '2,9p' "$0"; exit 2 ;;
+  *) sed -n '2,8p' "$0"; exit 2 ;;
 esac
