@@ -54,13 +54,15 @@ public sealed class RegionPlanner
     {
         classes.CopyTo(_work);
         double cost = Build(_work);
-        if (Promote && Grid.Count <= 4096)
-            cost = PromotePass(cost);
+        if (!Promote || Grid.Count > 4096)
+            return cost;
+        PromotePass(cost);
         _work.AsSpan(0, Grid.Count).CopyTo(classes);
+        // The regions on hand are those of the last trial, which may have been rejected.
         return Build(_work);
     }
 
-    double PromotePass(double cost)
+    void PromotePass(double cost)
     {
         var g = Grid;
         for (int r = 0; r < g.Rows; r++)
@@ -82,7 +84,6 @@ public sealed class RegionPlanner
                     _work[i] = k;
                 }
             }
-        return cost;
     }
 
     bool HasNeighbour(int r, int c, byte k)

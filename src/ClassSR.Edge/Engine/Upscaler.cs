@@ -101,8 +101,13 @@ public sealed class Upscaler : IDisposable
         }
         for (int k = 0; k < 3; k++)
         {
-            var e = _branchNets[k] is { } n ? models.Manifest.Models.First(m => models.PathOf(m) == n.File) : models.Find(Roles.Branches[k], Precision);
-            _costs[k] = new BranchCost(e.MacsPerLrPixel, e.Halo);
+            if (_branchNets[k] is { } n)
+                _costs[k] = new BranchCost(n.MacsPerLrPixel, n.Halo);
+            else
+            {
+                var e = models.Find(Roles.Branches[k], Precision);
+                _costs[k] = new BranchCost(e.MacsPerLrPixel, e.Halo);
+            }
         }
         LargeMacsPerPixel = _branchNets[2]?.MacsPerLrPixel ?? models.Find("large", Precision).MacsPerLrPixel;
         // Unused classes point at the one net loaded; the planner never routes to them.
@@ -161,7 +166,8 @@ public sealed class Upscaler : IDisposable
         var planner = new RegionPlanner(grid, _costs)
         {
             MaxRegionCells = Options.MaxRegionCells,
-            Promote = Options.Promote,
+            // One branch on the whole frame has nothing to promote to.
+            Promote = Options.Promote && Mode == UpscaleMode.ClassSR,
             RunOverheadMacs = Options.RunOverheadMacs,
         };
         int cw = (w + 1) / 2, ch = (h + 1) / 2;
@@ -175,6 +181,11 @@ public sealed class Upscaler : IDisposable
             Chroma = new BicubicResizer(cw, ch, (w * Scale + 1) / 2, (h * Scale + 1) / 2),
             Luma = Mode == UpscaleMode.Bicubic ? new BicubicResizer(w, h, w * Scale, h * Scale) : null,
         };
+        if (Mode is UpscaleMode.Small or UpscaleMode.Medium or UpscaleMode.Large)
+        {
+            _shape.Classes.AsSpan().Fill((byte)(Mode - 1));
+            planner.Plan(_shape.Classes);
+        }
         return _shape;
     }
 
@@ -222,11 +233,8 @@ public sealed class Upscaler : IDisposable
             else
             {
                 int k = (int)Mode - 1;
-                s.Classes.AsSpan().Fill((byte)k);
                 st.ClassCells[k] = s.Grid.Count;
-                // A single branch runs on the whole frame, in stripes only if the frame is huge.
-                s.Planner.Promote = false;
-                s.Planner.Plan(s.Classes);
+                // Planned once per frame size in ShapeFor: the whole frame, in stripes only if it is huge.
                 regions = s.Planner.Regions;
             }
             st.Regions = regions.Length;

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
+using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
 using Xunit;
@@ -21,15 +21,7 @@ public class FfmpegClientTests
         return file.Save(dir);
     }
 
-    static (int Code, string Out, string Err) Sh(string script, int timeoutMs = 60_000)
-    {
-        var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutMs)) { p.Kill(true); throw new TimeoutException(script); }
-        return (p.ExitCode, o.Result, e.Result);
-    }
+    static CliRunner.Result Sh(string script) => CliRunner.Run("bash", ["-c", script]);
 
     static YuvFrame Scene()
     {
@@ -49,7 +41,7 @@ public class FfmpegClientTests
         var url = daemon.WaitForUrl(TimeSpan.FromSeconds(15));
         string raw = Path.Combine(dir, "y.gray");
         var r = Sh($"ffmpeg -v error -f mpjpeg -i {url}stream -frames:v 2 -f rawvideo -pix_fmt gray -y {raw}");
-        Assert.True(r.Code == 0, r.Err);
+        Assert.True(r.ExitCode == 0, r.Stderr);
         var y = File.ReadAllBytes(raw);
         Assert.Equal(2 * W * 4 * H * 4, y.Length);
 
@@ -71,7 +63,7 @@ public class FfmpegClientTests
         var r = Sh($"dotnet {exe} run --source {clip} --listen none --output y4m:- --models {TestModels.Quick().Directory} " +
                    "| ffprobe -v error -f yuv4mpegpipe -i - -count_frames -select_streams v:0 " +
                    "-show_entries stream=width,height,nb_read_frames -of csv=p=0");
-        Assert.True(r.Code == 0, r.Err);
-        Assert.Equal($"{W * 4},{H * 4},5", r.Out.Trim());
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal($"{W * 4},{H * 4},5", r.Stdout.Trim());
     }
 }
