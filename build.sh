@@ -3,8 +3,10 @@
 #   ./build.sh run        publish if needed, then start the main job
 #   ./build.sh test       the whole test suite (recipe --quick, unit and end-to-end tests)
 #   ./build.sh publish    native AOT linux-x64 into artifacts/linux-x64/
+#   ./build.sh publish-arm64   cross-built native AOT linux-arm64 into artifacts/linux-arm64/
 #   ./build.sh bench      the benchmark (figures printed, JSON written to artifacts/bench.json)
 #   ./build.sh soak [S]   the daemon's start-to-first-frame and steady RSS over S seconds
+#   ./build.sh deb        the arm64 .deb from artifacts/linux-arm64 (deploy-arm64/build-deb.sh)
 #   ./build.sh deps       install the Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,8 +14,11 @@ ROOT=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 DEBS=(clang lld zlib1g-dev libturbojpeg0-dev python3-torch python3-onnx python3-numpy python3-pil)
-# Real clients for the end-to-end tests.
-TEST_DEBS=(ffmpeg)
+# Real clients for the end-to-end tests; qemu, dpkg's and systemd's checkers for the arm64 build and package.
+TEST_DEBS=(ffmpeg qemu-user-static lintian file systemd)
+# Debian's cross toolchain: the arm64 binary is linked here, never on a board.
+ARM64_DEBS=(binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross)
+ARM64_SYSROOT=$ROOT/artifacts/arm64-sysroot
 
 deps() {
   local missing=()
@@ -29,6 +34,26 @@ deps() {
   command -v dotnet >/dev/null || { echo "build.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 }
 
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+# arm64 files Debian ships only in arm64 packages, unpacked (never installed) into artifacts/arm64-sysroot:
+# libturbojpeg.a, linked into the binary, and libssl3, which .NET's SHA-256 loads, for runs under qemu.
+arm64_sysroot() {
+  deps "${ARM64_DEBS[@]}"
+  [[ -f $ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libturbojpeg.a && -f $ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libssl.so.3 ]] && return
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "build.sh: adding arm64 to apt's architectures (to download arm64 packages; nothing arm64 is installed)" >&2
+    as_root dpkg --add-architecture arm64
+    as_root apt-get update -qq
+  fi
+  local tmp; tmp=$(mktemp -d); chmod 755 "$tmp"
+  # apt downloads as the _apt user, which must be able to write there.
+  (cd "$tmp" && as_root chown _apt "$tmp" 2>/dev/null; apt-get download -q libturbojpeg0-dev:arm64 libssl3:arm64 >/dev/null)
+  rm -rf "$ARM64_SYSROOT"; mkdir -p "$ARM64_SYSROOT"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$ARM64_SYSROOT"; done
+  rm -rf "$tmp"
+}
+
 publish() {
   local rid=${1:-linux-x64} out="$ROOT/artifacts/${1:-linux-x64}"
   deps
@@ -39,6 +64,8 @@ publish() {
   fi
   # The package carries every platform's native library; keep only this one's.
   find "$out" -maxdepth 1 \( -name "*.dll" -o -name "*.dylib" -o -name "*.pdb" -o -name "*.dbg" \) -delete
+  # Execution-provider plumbing (CUDA, TensorRT...): the CPU provider is built into libonnxruntime.so.
+  rm -f "$out/libonnxruntime_providers_shared.so"
   rm -rf "$out/models"; mkdir -p "$out/models"
   if [[ -f models-int8/manifest.json ]]; then cp models-int8/manifest.json models-int8/*.onnx "$out/models/"
   else echo "build.sh: models-int8/manifest.json missing: the binary has no models (run models-int8/recipe/make.sh)" >&2; fi
@@ -54,11 +81,21 @@ count_tests() {
 case "${1:-}" in
   deps) deps ;;
   publish) mkdir -p artifacts; publish "${2:-linux-x64}" ;;
+  publish-arm64)
+    mkdir -p artifacts; arm64_sysroot
+    publish linux-arm64 -p:TurboJpegStaticLib="$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libturbojpeg.a" ;;
+  deb) exec deploy-arm64/build-deb.sh "${@:2}" ;;
   test)
     mkdir -p artifacts
     deps "${TEST_DEBS[@]}"
     models-int8/recipe/make.sh --quick
     publish linux-x64
+    arm64_sysroot
+    publish linux-arm64 -p:TurboJpegStaticLib="$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libturbojpeg.a"
+    deploy-arm64/build-deb.sh
+    # The k3s manifest's schema check runs under node; Debian's only where the machine has none.
+    command -v npm >/dev/null || deps nodejs npm
+    npm ci --prefix deploy-arm64/k3s --no-audit --no-fund --silent
     set +e
     dotnet test ClassSR.Edge.sln -c Release --nologo 2>&1 | tee artifacts/test.log
     rc=${PIPESTATUS[0]}
@@ -78,5 +115,5 @@ case "${1:-}" in
     mkdir -p artifacts
     [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64
     exec artifacts/linux-x64/classsr-edge run "${@:2}" ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -1,3 +1,4 @@
+using ClassSR.Edge.Inference;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
 using Microsoft.ML.OnnxRuntime;
@@ -21,6 +22,7 @@ namespace ClassSR.Edge.Cli
 
         public static int Main(string[] argv)
         {
+            OrtHost.UsePackagedLibrary();
             if (argv.Length == 0 || argv[0] is "-h" or "--help" or "help")
             {
                 Console.WriteLine(Usage);

@@ -93,7 +93,9 @@ public sealed class ModelSet
             if (File.Exists(Path.Combine(candidate, "manifest.json")))
                 return candidate;
         }
-        foreach (var sys in new[] { "/usr/share/classsr-edge/models" })
+        // A packaged install: /usr/bin with /usr/share (the .deb), or /usr/local/bin with /usr/local/share (install.sh).
+        string packaged = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../share/classsr-edge/models"));
+        foreach (var sys in new[] { packaged, "/usr/share/classsr-edge/models" })
             if (File.Exists(Path.Combine(sys, "manifest.json")))
                 return sys;
         return beside;

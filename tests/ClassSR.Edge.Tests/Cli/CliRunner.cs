@@ -14,10 +14,11 @@ internal static class CliRunner
 
     public static Result Jit(params string[] args) => Run("dotnet", [JitDll, .. args]);
 
-    public static Result Run(string exe, IEnumerable<string> args, int timeoutMs = 120_000)
+    public static Result Run(string exe, IEnumerable<string> args, int timeoutMs = 120_000, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -16,8 +16,13 @@ internal sealed partial class DaemonProcess : IDisposable
     public DaemonProcess(params string[] args) : this(null, args) { }
 
     public DaemonProcess(IReadOnlyDictionary<string, string>? environment, params string[] args)
+        : this("dotnet", [Path.Combine(AppContext.BaseDirectory, "classsr-edge.dll")], environment, args) { }
+
+    /// <summary>`run` of another build: <paramref name="launcher"/> with <paramref name="launcherArgs"/> before "run"
+    /// (the AOT binary itself, or qemu's wrapper and the arm64 binary).</summary>
+    public DaemonProcess(string launcher, IEnumerable<string> launcherArgs, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(launcher)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -25,7 +30,8 @@ internal sealed partial class DaemonProcess : IDisposable
         };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
             psi.Environment[k] = v;
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "classsr-edge.dll"));
+        foreach (var a in launcherArgs)
+            psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("run");
         foreach (var a in args)
             psi.ArgumentList.Add(a);
