@@ -262,6 +262,8 @@ public sealed class FramePipeline : IDisposable
                 output.CapturedTicks = input.CapturedTicks;
                 output.NoSignal = input.NoSignal;
                 output.UpscaledTicks = done;
+                var grid = _upscaler.LastGrid;
+                output.SetSource(lr, grid.Cols, grid.Rows, grid.Tile, _upscaler.LastClasses);
                 var st = _upscaler.Stats;
                 output.UpscaleMs = st.TotalMs;
                 _upscaleMs.Add(st.TotalMs);

@@ -13,6 +13,25 @@ public sealed class PipelineFrame(int width, int height)
     /// <summary>A stand-in shown while the source is gone: the last good picture, dimmed and labelled.</summary>
     public bool NoSignal;
 
+    /// <summary>After the upscale stage: the low-resolution frame it came from (the viewer's bicubic side).</summary>
+    public YuvFrame Source { get; private set; } = new(1, 1);
+
+    /// <summary>After the upscale stage: each cell's branch (0 simple, 1 medium, 2 hard), row by row.</summary>
+    public byte[] Classes { get; private set; } = [];
+    public int ClassCols, ClassRows, ClassTile;
+
+    /// <summary>Records what <see cref="Image"/> was upscaled from; reallocates only when sizes change.</summary>
+    public void SetSource(YuvFrame lr, int cols, int rows, int tile, ReadOnlySpan<byte> classes)
+    {
+        if (Source.Width != lr.Width || Source.Height != lr.Height)
+            Source = new YuvFrame(lr.Width, lr.Height, lr.Range);
+        lr.CopyTo(Source);
+        if (Classes.Length != classes.Length)
+            Classes = new byte[classes.Length];
+        classes.CopyTo(Classes);
+        (ClassCols, ClassRows, ClassTile) = (cols, rows, tile);
+    }
+
     /// <summary>Reallocates only when the size changed (a source reopened with another size).</summary>
     public void EnsureSize(int width, int height)
     {
@@ -30,5 +49,6 @@ public sealed class PipelineFrame(int width, int height)
         UpscaledTicks = other.UpscaledTicks;
         UpscaleMs = other.UpscaleMs;
         NoSignal = other.NoSignal;
+        SetSource(other.Source, other.ClassCols, other.ClassRows, other.ClassTile, other.Classes);
     }
 }

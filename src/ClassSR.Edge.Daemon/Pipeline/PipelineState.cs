@@ -72,6 +72,8 @@ public sealed class LatencyFigures
 
 public sealed class ClientState
 {
+    /// <summary>classsr, or bicubic for the viewer's split view.</summary>
+    public string View { get; init; } = "classsr";
     public long Id { get; init; }
     public required string Remote { get; init; }
     public double Fps { get; init; }
@@ -84,6 +86,21 @@ public sealed class ClientState
 }
 
 /// <summary>Source-generated, so /state works under native AOT without reflection.</summary>
+/// <summary>/classes: which branch each cell of the newest frame went to, for the viewer's overlay.</summary>
+public sealed class ClassMapState
+{
+    public long Sequence { get; init; }
+    /// <summary>The low-resolution frame the cells tile.</summary>
+    public int SourceWidth { get; init; }
+    public int SourceHeight { get; init; }
+    public int Tile { get; init; }
+    public int Cols { get; init; }
+    public int Rows { get; init; }
+    /// <summary>One digit per cell, row by row: 0 simple, 1 medium, 2 hard.</summary>
+    public string Classes { get; init; } = "";
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false)]
 [JsonSerializable(typeof(PipelineState))]
+[JsonSerializable(typeof(ClassMapState))]
 public sealed partial class StateJson : JsonSerializerContext;

@@ -41,6 +41,15 @@ public sealed class HttpSink : FrameSink
     readonly Log _log;
     readonly JpegEncoder _encoder = new();
     readonly JpegExchange _exchange = new();
+    // The viewer's split view: the bicubic x4 of the same frames, encoded only while someone watches it.
+    readonly JpegExchange _bicubic = new();
+    readonly BicubicView _bicubicView = new();
+    long _bicubicWantedUntil;
+    // The newest frame's class map for /classes, copied by the encode thread and read by requests.
+    readonly Lock _classGate = new();
+    byte[] _classes = [];
+    int _classCols, _classRows, _classTile, _sourceWidth, _sourceHeight;
+    long _classSequence;
     readonly CancellationTokenSource _stopping = new();
     readonly byte[]? _token;
     readonly RateMeter _encodedRate = new();
@@ -105,10 +114,28 @@ public sealed class HttpSink : FrameSink
     /// <summary>Encodes once per upscaled frame; every client shares the result.</summary>
     protected override void Consume(PipelineFrame frame)
     {
+        var f = Encode(frame.Image, frame, _exchange);
+        f.UpscaleMs = frame.UpscaleMs;
+        _exchange.Publish(f);
+        _encodeMs.Add(f.EncodeMs);
+        _captureToEncodedMs.Add(Clock.Ms(frame.CapturedTicks, f.EncodedTicks));
+        Interlocked.Increment(ref _encoded);
+        _encodedRate.Mark(f.EncodedTicks);
+        KeepClassMap(frame);
+        if (_bicubic.HasClients || f.EncodedTicks < Volatile.Read(ref _bicubicWantedUntil))
+        {
+            _bicubicView.Render(frame.Source, frame.Image.Width / Math.Max(1, frame.Source.Width));
+            _bicubic.Publish(Encode(_bicubicView.Frame, frame, _bicubic));
+        }
+    }
+
+    /// <summary>JPEG of <paramref name="image"/> in a buffer of <paramref name="exchange"/>, stamped with the frame's times.</summary>
+    EncodedFrame Encode(YuvFrame image, PipelineFrame frame, JpegExchange exchange)
+    {
         long t0 = Stopwatch.GetTimestamp();
-        int length = _encoder.EncodeI420(frame.Image, _options.JpegQuality);
+        int length = _encoder.EncodeI420(image, _options.JpegQuality);
         long t1 = Stopwatch.GetTimestamp();
-        var f = _exchange.Rent();
+        var f = exchange.Rent();
         if (f.Data.Length < length)
             f.Data = GC.AllocateUninitializedArray<byte>(length + length / 4);
         _encoder.Encoded.CopyTo(f.Data);
@@ -116,16 +143,64 @@ public sealed class HttpSink : FrameSink
         f.CapturedTicks = frame.CapturedTicks;
         f.UpscaledTicks = frame.UpscaledTicks;
         f.EncodedTicks = t1;
-        f.UpscaleMs = frame.UpscaleMs;
+        f.UpscaleMs = 0;
         f.EncodeMs = Clock.Ms(t0, t1);
-        f.Width = frame.Image.Width;
-        f.Height = frame.Image.Height;
+        f.Width = image.Width;
+        f.Height = image.Height;
         f.NoSignal = frame.NoSignal;
-        _exchange.Publish(f);
-        _encodeMs.Add(f.EncodeMs);
-        _captureToEncodedMs.Add(Clock.Ms(frame.CapturedTicks, t1));
-        Interlocked.Increment(ref _encoded);
-        _encodedRate.Mark(t1);
+        return f;
+    }
+
+    void KeepClassMap(PipelineFrame frame)
+    {
+        lock (_classGate)
+        {
+            if (_classes.Length != frame.Classes.Length)
+                _classes = new byte[frame.Classes.Length];
+            frame.Classes.CopyTo(_classes, 0);
+            (_classCols, _classRows, _classTile) = (frame.ClassCols, frame.ClassRows, frame.ClassTile);
+            (_sourceWidth, _sourceHeight, _classSequence) = (frame.Source.Width, frame.Source.Height, frame.Sequence);
+        }
+    }
+
+    /// <summary>The exchange a request's ?view= names: ClassSR's frames (the default) or their bicubic twin.</summary>
+    JpegExchange? ViewOf(HttpRequest request)
+    {
+        switch (request.Query["view"].FirstOrDefault())
+        {
+            case null or "" or "classsr":
+                return _exchange;
+            case "bicubic":
+                // Asked for by a snapshot: keep making bicubic frames a while, so the next snapshot finds a fresh one.
+                Volatile.Write(ref _bicubicWantedUntil, Stopwatch.GetTimestamp() + 5 * Stopwatch.Frequency);
+                return _bicubic;
+            default:
+                return null;
+        }
+    }
+
+    async Task ClassesAsync(HttpContext ctx)
+    {
+        var response = ctx.Response;
+        response.ContentType = "application/json";
+        ClassMapState map;
+        lock (_classGate)
+        {
+            var digits = new char[_classes.Length];
+            for (int i = 0; i < digits.Length; i++)
+                digits[i] = (char)('0' + _classes[i]);
+            map = new ClassMapState
+            {
+                Sequence = _classSequence,
+                SourceWidth = _sourceWidth,
+                SourceHeight = _sourceHeight,
+                Tile = _classTile,
+                Cols = _classCols,
+                Rows = _classRows,
+                Classes = new string(digits),
+            };
+        }
+        await JsonSerializer.SerializeAsync(response.Body, map, StateJson.Default.ClassMapState, ctx.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>The pipeline's state plus what this sink knows: encoding and the clients.</summary>
@@ -147,15 +222,16 @@ public sealed class HttpSink : FrameSink
             Classes = s.Classes,
             MacsRatio = s.MacsRatio,
             LatencyMs = new LatencyFigures { Upscale = s.LatencyMs.Upscale, Encode = _encodeMs.Value, CaptureToEncoded = _captureToEncodedMs.Value },
-            Clients = [.. _exchange.Clients().Select(c => new ClientState
+            Clients = [.. _exchange.Clients().Select(c => (View: "classsr", Client: c)).Concat(_bicubic.Clients().Select(c => (View: "bicubic", Client: c))).Select(v => new ClientState
             {
-                Id = c.Id,
-                Remote = c.Remote,
-                Fps = c.Rate.Rate(now),
-                Sent = Interlocked.Read(ref c.Sent),
-                Skipped = Interlocked.Read(ref c.Skipped),
-                SecondsConnected = Clock.Ms(c.ConnectedTicks, now) / 1000,
-                CaptureToSentMs = c.CaptureToSentMs.Value,
+                View = v.View,
+                Id = v.Client.Id,
+                Remote = v.Client.Remote,
+                Fps = v.Client.Rate.Rate(now),
+                Sent = Interlocked.Read(ref v.Client.Sent),
+                Skipped = Interlocked.Read(ref v.Client.Skipped),
+                SecondsConnected = Clock.Ms(v.Client.ConnectedTicks, now) / 1000,
+                CaptureToSentMs = v.Client.CaptureToSentMs.Value,
             })],
         };
     }
@@ -178,13 +254,24 @@ public sealed class HttpSink : FrameSink
         }
         string path = ctx.Request.Path.Value ?? "/";
         string? action = path == "/" ? ctx.Request.Query["action"].FirstOrDefault() : null;
-        switch (action ?? path)
+        string route = action ?? path;
+        JpegExchange? view = route is "/stream" or "stream" or "/snapshot" or "snapshot" ? ViewOf(ctx.Request) : _exchange;
+        if (view is null)
+        {
+            response.StatusCode = StatusCodes.Status400BadRequest;
+            await response.WriteAsync("view must be classsr or bicubic\n", ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        switch (route)
         {
             case "/stream" or "stream":
-                await StreamAsync(ctx).ConfigureAwait(false);
+                await StreamAsync(ctx, view).ConfigureAwait(false);
                 break;
             case "/snapshot" or "snapshot":
-                await SnapshotAsync(ctx).ConfigureAwait(false);
+                await SnapshotAsync(ctx, view).ConfigureAwait(false);
+                break;
+            case "/classes":
+                await ClassesAsync(ctx).ConfigureAwait(false);
                 break;
             case "/state":
                 response.ContentType = "application/json";
@@ -200,7 +287,7 @@ public sealed class HttpSink : FrameSink
                 break;
             default:
                 response.StatusCode = StatusCodes.Status404NotFound;
-                await response.WriteAsync("not found: try /, /stream, /snapshot, /state or /metrics\n", ctx.RequestAborted).ConfigureAwait(false);
+                await response.WriteAsync("not found: try /, /stream, /snapshot (?view=bicubic), /classes, /state or /metrics\n", ctx.RequestAborted).ConfigureAwait(false);
                 break;
         }
     }
@@ -218,11 +305,11 @@ public sealed class HttpSink : FrameSink
         return presented != null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _token);
     }
 
-    async Task SnapshotAsync(HttpContext ctx)
+    async Task SnapshotAsync(HttpContext ctx, JpegExchange exchange)
     {
-        var frame = _exchange.Acquire();
-        if (frame is null && await _exchange.WaitForFirstAsync(SnapshotWait, ctx.RequestAborted).ConfigureAwait(false))
-            frame = _exchange.Acquire();
+        var frame = exchange.Acquire();
+        if (frame is null && await exchange.WaitForFirstAsync(SnapshotWait, ctx.RequestAborted).ConfigureAwait(false))
+            frame = exchange.Acquire();
         var response = ctx.Response;
         if (frame is null)
         {
@@ -250,13 +337,13 @@ public sealed class HttpSink : FrameSink
         }
         finally
         {
-            _exchange.Release(frame);
+            exchange.Release(frame);
         }
     }
 
     static string Milliseconds(double ms) => ms.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
-    async Task StreamAsync(HttpContext ctx)
+    async Task StreamAsync(HttpContext ctx, JpegExchange exchange)
     {
         var response = ctx.Response;
         response.ContentType = "multipart/x-mixed-replace;boundary=" + Boundary;
@@ -264,7 +351,7 @@ public sealed class HttpSink : FrameSink
         if (HttpMethods.IsHead(ctx.Request.Method))
             return;
         var connection = ctx.Connection;
-        var client = _exchange.Register($"{connection.RemoteIpAddress}:{connection.RemotePort}");
+        var client = exchange.Register($"{connection.RemoteIpAddress}:{connection.RemotePort}");
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token);
         var token = cancel.Token;
         using var wake = token.UnsafeRegister(static c => ((StreamClient)c!).Signal.Set(), client);
@@ -279,7 +366,7 @@ public sealed class HttpSink : FrameSink
                 await client.Signal.WaitAsync().ConfigureAwait(false);
                 if (token.IsCancellationRequested)
                     break;
-                var frame = _exchange.Acquire();
+                var frame = exchange.Acquire();
                 if (frame is null)
                     continue;
                 try
@@ -298,7 +385,7 @@ public sealed class HttpSink : FrameSink
                 }
                 finally
                 {
-                    _exchange.Release(frame);
+                    exchange.Release(frame);
                 }
                 long sent = Stopwatch.GetTimestamp();
                 Interlocked.Increment(ref client.Sent);
@@ -312,7 +399,7 @@ public sealed class HttpSink : FrameSink
         }
         finally
         {
-            _exchange.Unregister(client);
+            exchange.Unregister(client);
             _log.Info($"http: stream client {client.Id} ({client.Remote}) left after {client.Sent} frames, {client.Skipped} skipped");
         }
     }
@@ -343,6 +430,7 @@ public sealed class HttpSink : FrameSink
     {
         _stopping.Cancel();
         _exchange.WakeAll();
+        _bicubic.WakeAll();
         return _app?.StopAsync() ?? Task.CompletedTask;
     }
 

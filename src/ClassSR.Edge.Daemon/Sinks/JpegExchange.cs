@@ -44,7 +44,19 @@ public sealed class JpegExchange
     readonly List<StreamClient> _clients = [];
     readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     EncodedFrame? _latest;
-    long _sequence, _nextClientId;
+    long _sequence;
+    // Process-wide, so clients of different exchanges (the ClassSR and the bicubic view) never share an id.
+    static long _nextClientId;
+
+    /// <summary>True while a stream client is registered (the encoder may skip work nobody would see).</summary>
+    public bool HasClients
+    {
+        get
+        {
+            lock (_gate)
+                return _clients.Count > 0;
+        }
+    }
 
     /// <summary>A buffer for the encoder to fill; it belongs to the caller until <see cref="Publish"/>.</summary>
     public EncodedFrame Rent()
@@ -114,7 +126,7 @@ public sealed class JpegExchange
     {
         lock (_gate)
         {
-            var c = new StreamClient(++_nextClientId, remote);
+            var c = new StreamClient(Interlocked.Increment(ref _nextClientId), remote);
             _clients.Add(c);
             // A frame already there goes out at once rather than at the next publish.
             if (_latest != null)

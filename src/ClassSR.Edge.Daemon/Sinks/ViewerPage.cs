@@ -1,6 +1,10 @@
 namespace ClassSR.Edge.Daemon.Sinks;
 
-/// <summary>The page at /: the stream and live figures from /state. Self-contained, since boards are often offline.</summary>
+/// <summary>
+/// The page at /: the stream, a bicubic-vs-ClassSR split view (the bicubic stream is requested only while the split is
+/// on), the class map over the picture from /classes, and live figures from /state. Self-contained: boards are often
+/// offline.
+/// </summary>
 internal static class ViewerPage
 {
     public const string Html = """
@@ -17,7 +21,14 @@ internal static class ViewerPage
           #signal { font-weight: bold; }
           .bad { color: #f55; } .good { color: #5d5; }
           main { display: flex; flex-wrap: wrap; gap: 12px; padding: 12px; }
-          img { max-width: 100%; height: auto; background: #000; image-rendering: auto; }
+          img { max-width: 100%; height: auto; background: #000; image-rendering: auto; display: block; }
+          #view { position: relative; display: inline-block; max-width: 100%; touch-action: none; }
+          #view > #bicubic, #view > canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+          #view > canvas { image-rendering: pixelated; pointer-events: none; }
+          #divider { position: absolute; top: 0; bottom: 0; width: 2px; background: #fff; pointer-events: none; }
+          .label { position: absolute; top: 6px; padding: 1px 6px; background: #000a; font-size: 12px; pointer-events: none; }
+          #controls { display: flex; gap: 14px; align-items: center; padding: 6px 0; }
+          [hidden] { display: none !important; }
           table { border-collapse: collapse; min-width: 260px; }
           td { padding: 2px 8px; border-bottom: 1px solid #2a2a2a; vertical-align: top; }
           td:first-child { color: #999; }
@@ -28,14 +39,78 @@ internal static class ViewerPage
         <body>
         <header><h1>ClassSR.Edge</h1><span id="source"></span><span id="signal"></span></header>
         <main>
-          <img id="stream" alt="upscaled stream">
+          <div>
+            <div id="view">
+              <img id="stream" alt="ClassSR stream">
+              <img id="bicubic" alt="bicubic stream" hidden>
+              <canvas id="overlay" hidden></canvas>
+              <div id="divider" hidden></div>
+              <span class="label" id="left-label" style="left: 6px" hidden>bicubic</span>
+              <span class="label" id="right-label" style="right: 6px" hidden>ClassSR</span>
+            </div>
+            <div id="controls">
+              <label><input type="checkbox" id="split"> split: bicubic | ClassSR</label>
+              <label><input type="checkbox" id="map"> class map
+                (<span style="color:#4a8">simple</span> / <span style="color:#db4">medium</span> / <span style="color:#d54">hard</span>)</label>
+            </div>
+          </div>
           <table id="stats"></table>
         </main>
         <script>
         "use strict";
         const token = new URLSearchParams(location.search).get("token");
         const q = token ? "?token=" + encodeURIComponent(token) : "";
-        document.getElementById("stream").src = "stream" + q;
+        const $ = id => document.getElementById(id);
+        $("stream").src = "stream" + q;
+
+        // Split view: the bicubic stream on top, clipped to the left of the divider; drag on the picture to move it.
+        let split = 0.5;
+        function placeDivider() {
+          $("bicubic").style.clipPath = `inset(0 ${(1 - split) * 100}% 0 0)`;
+          $("divider").style.left = `calc(${split * 100}% - 1px)`;
+        }
+        $("split").addEventListener("change", e => {
+          const on = e.target.checked;
+          ["bicubic", "divider", "left-label", "right-label"].forEach(id => $(id).hidden = !on);
+          // Only a watched split costs the daemon a bicubic encode.
+          $("bicubic").src = on ? "stream" + (q ? q + "&" : "?") + "view=bicubic" : "";
+          placeDivider();
+        });
+        function drag(e) {
+          if (!$("split").checked || !(e.buttons & 1)) return;
+          const r = $("view").getBoundingClientRect();
+          split = Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
+          placeDivider();
+        }
+        $("view").addEventListener("pointerdown", drag);
+        $("view").addEventListener("pointermove", drag);
+
+        // Class map: one translucent cell per tile of the low-resolution frame, stretched over the picture.
+        const colours = ["rgba(68,170,136,0.35)", "rgba(221,187,68,0.35)", "rgba(221,85,68,0.45)"];
+        async function drawClasses() {
+          if (!$("map").checked) return;
+          try {
+            const m = await (await fetch("classes" + q, { cache: "no-store" })).json();
+            const c = $("overlay");
+            if (c.width !== m.sourceWidth || c.height !== m.sourceHeight) { c.width = m.sourceWidth; c.height = m.sourceHeight; }
+            const g = c.getContext("2d");
+            g.clearRect(0, 0, c.width, c.height);
+            for (let i = 0; i < m.classes.length; i++) {
+              const x = (i % m.cols) * m.tile, y = Math.floor(i / m.cols) * m.tile;
+              g.fillStyle = colours[m.classes.charCodeAt(i) - 48];
+              g.fillRect(x, y, Math.min(m.tile, c.width - x), Math.min(m.tile, c.height - y));
+              g.strokeStyle = "rgba(0,0,0,0.3)";
+              g.strokeRect(x + 0.5, y + 0.5, m.tile - 1, m.tile - 1);
+            }
+          } catch (e) { /* the state poll reports an unreachable daemon */ }
+        }
+        $("map").addEventListener("change", e => { $("overlay").hidden = !e.target.checked; drawClasses(); });
+        setInterval(drawClasses, 500);
+        // ?split=1 and ?map=1 open the page with them on, so a view can be shared as a link.
+        const params = new URLSearchParams(location.search);
+        ["split", "map"].forEach(id => {
+          if (params.get(id) === "1") { $(id).checked = true; $(id).dispatchEvent(new Event("change")); }
+        });
         const f = (x, d = 1) => Number(x).toFixed(d);
         function row(name, value) {
           const tr = document.createElement("tr");
@@ -75,7 +150,7 @@ internal static class ViewerPage
               row("capture \u2192 encoded ms", f(s.latencyMs.captureToEncoded)),
               row("drops", Object.entries(s.drops).map(([k, v]) => `${k} ${v}`).join(", ")),
               row("corrupt source frames", String(s.source.corruptFrames)),
-              row("clients", s.clients.map(c => `#${c.id} ${f(c.fps)} fps, ${f(c.captureToSentMs)} ms (${c.skipped} skipped)`).join(", ") || "none"),
+              row("clients", s.clients.map(c => `#${c.id} ${c.view} ${f(c.fps)} fps, ${f(c.captureToSentMs)} ms (${c.skipped} skipped)`).join(", ") || "none"),
               row("uptime", `${f(s.uptimeSeconds, 0)} s`));
           } catch (e) {
             document.getElementById("signal").textContent = "daemon unreachable";

@@ -34,6 +34,40 @@ public class DaemonEndToEndTests
         return file.Save(dir);
     }
 
+    [Fact]
+    public async Task Serves_the_viewers_bicubic_side_and_class_map()
+    {
+        var scene = new YuvFrame(W, H);
+        SyntheticSource.Render(20, scene);
+        var file = new Y4mFile(W, H, "10:1");
+        for (int i = 0; i < 4; i++)
+            file.Frame(scene);
+        string clip = file.Save(TestImages.TemporaryDirectory());
+        using var daemon = new DaemonProcess("--source", "y4m:" + clip, "--loop", "--listen", "127.0.0.1:0",
+            "--models", QuickModels, "--mode", "large", "--seconds", "60");
+        using var http = Client(daemon.WaitForUrl(StartTimeout));
+
+        using var snap = await http.GetAsync("snapshot?view=bicubic");
+        Assert.True(snap.IsSuccessStatusCode, daemon.Stderr);
+        var got = new YuvFrame(W * 4, H * 4);
+        using (var decoder = new JpegDecoder())
+            decoder.DecodeI420(await snap.Content.ReadAsByteArrayAsync(), got);
+        var expected = new byte[W * 4 * H * 4];
+        new BicubicResizer(W, H, W * 4, H * 4).Resize(scene.Y, W, expected, W * 4);
+        double psnr = Metrics.Psnr(got.Y, expected);
+        Assert.True(psnr >= 40, $"bicubic view vs our bicubic: {psnr:F1} dB through JPEG");
+
+        using var map = JsonDocument.Parse(await http.GetStringAsync("classes"));
+        var m = map.RootElement;
+        Assert.Equal((W, H), (m.GetProperty("sourceWidth").GetInt32(), m.GetProperty("sourceHeight").GetInt32()));
+        int tile = m.GetProperty("tile").GetInt32(), cols = m.GetProperty("cols").GetInt32(), rows = m.GetProperty("rows").GetInt32();
+        Assert.Equal(((W + tile - 1) / tile, (H + tile - 1) / tile), (cols, rows));
+        // Forced to the large branch, every cell is "hard".
+        Assert.Equal(new string('2', cols * rows), m.GetProperty("classes").GetString());
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.GetAsync("stream?view=nearest")).StatusCode);
+    }
+
     static HttpClient Client(Uri url) => new() { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
 
     [Fact]
