@@ -25,6 +25,9 @@ bool noOpenCv = args.Contains("--no-opencv");
 double runOverhead = double.Parse(Arg("--run-overhead") ?? "1.5e6", System.Globalization.CultureInfo.InvariantCulture);
 string? only = Arg("--only");
 
+if (args.Contains("--calibrate"))
+    return Calibrate.RunOverhead(ModelSet.Load(models), threads);
+
 var frames = BenchFrames.Make(Path.Combine(shared, "datasets", "test", "B100"), 8);
 Console.WriteLine($"bench: {frames.Count} frames {frames[0].Lr.Width}x{frames[0].Lr.Height} -> {frames[0].Lr.Width * 4}x{frames[0].Lr.Height * 4} " +
     $"(mosaics of B100 crops), {threads} threads, {seconds:F0} s per mode, cpu: {CpuFeatures.Describe()}");

@@ -105,6 +105,12 @@ public sealed class Args
         }
         o.MaxRegionCells = Int("max-region-cells", int.MaxValue);
         if (Flag("no-promote")) o.Promote = false;
+        o.MeasureCosts = Get("cost-model") switch
+        {
+            null or "measured" => true,
+            "macs" => false,
+            var v => throw new UsageException($"--cost-model: '{v}' is not measured or macs"),
+        };
         return o;
     }
 

@@ -11,7 +11,7 @@ namespace ClassSR.Edge.Cli
             classsr-edge: ClassSR x4 super-resolution for small boards
 
               classsr-edge upscale IN OUT [--mode classsr|small|medium|large|bicubic] [--precision int8|fp32|auto]
-                                          [--models DIR] [--class-map FILE] [--threads N]
+                                          [--models DIR] [--class-map FILE] [--threads N] [--cost-model measured|macs]
               classsr-edge eval --hr DIR [--lr DIR] [--mode ...] [--precision ...] [--json FILE] [--models DIR]
               classsr-edge info [--models DIR]
               classsr-edge run [--source synthetic|y4m:PATH|raw:PATH] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]

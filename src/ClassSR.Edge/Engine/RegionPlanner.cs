@@ -58,7 +58,19 @@ public sealed class RegionPlanner
             return cost;
         PromotePass(cost);
         _work.AsSpan(0, Grid.Count).CopyTo(classes);
-        // The regions on hand are those of the last trial, which may have been rejected.
+        cost = Build(_work);
+        // The last promotion: the costliest branch on the whole frame, one run with no inner halos. When routing saved
+        // less than its regions cost (detail everywhere, or cheap branches not much cheaper), that is both faster and
+        // at least as good.
+        byte hardest = (byte)(Costs.Length - 1);
+        _work.AsSpan(0, Grid.Count).Fill(hardest);
+        double whole = Build(_work);
+        if (whole <= cost)
+        {
+            classes.Fill(hardest);
+            return whole;
+        }
+        classes.CopyTo(_work);
         return Build(_work);
     }
 

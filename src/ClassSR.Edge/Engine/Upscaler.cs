@@ -18,7 +18,13 @@ public sealed class EngineOptions
     public int MaxRegionCells { get; set; } = int.MaxValue;
     public bool Promote { get; set; } = true;
     /// <summary>The planner's price of one branch call, in MACs: what promotion weighs against halos.</summary>
-    public double RunOverheadMacs { get; set; } = 1.5e6;
+    public double RunOverheadMacs { get; set; } = 1e7;
+    /// <summary>
+    /// Price the branches by their run time, measured at start-up on this CPU, instead of by MACs: ONNX Runtime's INT8
+    /// kernels run narrow layers far below their MAC rate (here the medium branch took as long per pixel as the large
+    /// one at 64% of its MACs). False keeps plans identical from run to run and machine to machine (tests).
+    /// </summary>
+    public bool MeasureCosts { get; set; } = true;
 }
 
 /// <summary>What one frame cost and how it was routed.</summary>
@@ -110,6 +116,9 @@ public sealed class Upscaler : IDisposable
             }
         }
         LargeMacsPerPixel = _branchNets[2]?.MacsPerLrPixel ?? models.Find("large", Precision).MacsPerLrPixel;
+        RunOverheadMacs = options.RunOverheadMacs;
+        if (options.Mode == UpscaleMode.ClassSR && options.MeasureCosts)
+            MeasureCosts();
         // Unused classes point at the one net loaded; the planner never routes to them.
         var any = _branchNets.First(n => n != null)!;
         _runner = new BranchRunner([.. _branchNets.Select(n => n ?? any)]);
@@ -127,16 +136,45 @@ public sealed class Upscaler : IDisposable
             return new OnnxNet(_models, _models.Find(role, Precision), Options.Threads);
         var a = new OnnxNet(_models, _models.Find(role, Precision.Int8), Options.Threads);
         var b = new OnnxNet(_models, _models.Find(role, Precision.Fp32), Options.Threads);
-        bool int8 = TimeRun(a) <= TimeRun(b);
+        bool int8 = BestMs(a, 96, 96) <= BestMs(b, 96, 96);
         (int8 ? b : a).Dispose();
         BranchPrecisions[k] = int8 ? Precision.Int8 : Precision.Fp32;
         return int8 ? a : b;
     }
 
-    static double TimeRun(OnnxNet net)
+    /// <summary>The price of one branch call the planner weighs, in MACs of the large branch.</summary>
+    public double RunOverheadMacs { get; private set; }
+
+    /// <summary>
+    /// Times each branch on a one-tile region and on a larger one and fits t = a + b * pixels, then restates both in
+    /// large-branch MACs, the planner's unit: per pixel b_k / b_large * MACs_large, per call a / b_large * MACs_large.
+    /// Rounded (per-pixel to 1/16 of large, per call to a power of two), so a rerun on the same machine plans the same.
+    /// </summary>
+    void MeasureCosts()
     {
-        const int side = 96;
-        net.Prepare(1, side, side).Fill(128);
+        var shapes = new (int W, int H)[] { (46, 46), (174, 110) };
+        var perPixel = new double[3];
+        double perCall = 0;
+        for (int k = 0; k < 3; k++)
+        {
+            var net = _branchNets[k]!;
+            double t0 = BestMs(net, shapes[0].W, shapes[0].H), t1 = BestMs(net, shapes[1].W, shapes[1].H);
+            double p0 = shapes[0].W * shapes[0].H, p1 = shapes[1].W * shapes[1].H;
+            perPixel[k] = Math.Max((t1 - t0) / (p1 - p0), 1e-9);
+            perCall = Math.Max(perCall, t0 - perPixel[k] * p0);
+        }
+        double macsPerMs = LargeMacsPerPixel / perPixel[2];
+        for (int k = 0; k < 3; k++)
+        {
+            double ratio = Math.Clamp(Math.Round(perPixel[k] / perPixel[2] * 16) / 16, 1.0 / 16, 1);
+            _costs[k] = new BranchCost(ratio * LargeMacsPerPixel, _costs[k].Halo);
+        }
+        RunOverheadMacs = perCall > 0 ? Math.Pow(2, Math.Round(Math.Log2(perCall * macsPerMs))) : 0;
+    }
+
+    static double BestMs(OnnxNet net, int w, int h)
+    {
+        net.Prepare(1, h, w).Fill(128);
         net.Run();
         long best = long.MaxValue;
         for (int i = 0; i < 3; i++)
@@ -145,8 +183,11 @@ public sealed class Upscaler : IDisposable
             net.Run();
             best = Math.Min(best, Stopwatch.GetTimestamp() - t);
         }
-        return best;
+        return best * 1000.0 / Stopwatch.Frequency;
     }
+
+    /// <summary>The planner's per-pixel price of each branch, in MACs (measured or nominal, see EngineOptions.MeasureCosts).</summary>
+    public ReadOnlySpan<BranchCost> BranchCosts => _costs;
 
     /// <summary>The model file branch k runs (null when this mode does not use it).</summary>
     public string? BranchFile(int k) => _branchNets[k]?.File;
@@ -168,7 +209,7 @@ public sealed class Upscaler : IDisposable
             MaxRegionCells = Options.MaxRegionCells,
             // One branch on the whole frame has nothing to promote to.
             Promote = Options.Promote && Mode == UpscaleMode.ClassSR,
-            RunOverheadMacs = Options.RunOverheadMacs,
+            RunOverheadMacs = RunOverheadMacs,
         };
         int cw = (w + 1) / 2, ch = (h + 1) / 2;
         _shape = new FrameShape

@@ -152,7 +152,7 @@ public class DaemonEndToEndTests
     {
         string dir = TestImages.TemporaryDirectory();
         string clip = Clip(dir, frames: 6, corrupt: false);
-        using var daemon = new DaemonProcess("--source", clip, "--output", "y4m:-", "--listen", "none", "--models", QuickModels);
+        using var daemon = new DaemonProcess("--source", clip, "--output", "y4m:-", "--listen", "none", "--models", QuickModels, "--cost-model", "macs");
         using var output = new MemoryStream();
         daemon.Stdout.CopyTo(output);
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(20)), daemon.Stderr);
@@ -178,7 +178,7 @@ public class DaemonEndToEndTests
         // The first frame is never dropped (every stage is idle then); it must be what the engine makes of frame 0.
         var lr = new YuvFrame(W, H);
         SyntheticSource.Render(0, lr);
-        using var up = new Upscaler(TestModels.Quick(), new EngineOptions());
+        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { MeasureCosts = false });
         var expected = Upscaler.CreateOutput(lr);
         up.Upscale(lr, expected);
         double mse = expected.Y.Zip(frames[0].Y).Average(p => (double)(p.First - p.Second) * (p.First - p.Second));

@@ -37,7 +37,7 @@ public class FfmpegClientTests
         var frame = Scene();
         string clip = StaticClip(dir, frame);
         using var daemon = new DaemonProcess("--source", "y4m:" + clip, "--loop", "--listen", "127.0.0.1:0",
-            "--models", TestModels.Quick().Directory, "--precision", "fp32", "--jpeg-quality", "95");
+            "--models", TestModels.Quick().Directory, "--precision", "fp32", "--jpeg-quality", "95", "--cost-model", "macs");
         var url = daemon.WaitForUrl(TimeSpan.FromSeconds(15));
         string raw = Path.Combine(dir, "y.gray");
         var r = Sh($"ffmpeg -v error -f mpjpeg -i {url}stream -frames:v 2 -f rawvideo -pix_fmt gray -y {raw}");
@@ -45,7 +45,7 @@ public class FfmpegClientTests
         var y = File.ReadAllBytes(raw);
         Assert.Equal(2 * W * 4 * H * 4, y.Length);
 
-        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.ClassSR, Precision = Precision.Fp32 });
+        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.ClassSR, Precision = Precision.Fp32, MeasureCosts = false });
         var hr = Upscaler.CreateOutput(frame);
         up.Upscale(frame, hr);
         // JPEG is full range; the engine's frame is limited range: compare in the same range.

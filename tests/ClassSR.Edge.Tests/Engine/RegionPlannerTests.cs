@@ -111,4 +111,34 @@ public class RegionPlannerTests
         Assert.True(a < 0.7 * b, $"grouped {a:E3} vs per tile {b:E3}");
         Assert.Equal(3, grouped.Regions.Length);
     }
+
+    [Fact]
+    public void A_scattered_routing_that_saves_less_than_its_regions_cost_becomes_one_hard_region()
+    {
+        var grid = new TileGrid(320, 180, 32);
+        var cls = new byte[grid.Count];
+        for (int i = 0; i < cls.Length; i++)
+            cls[i] = (byte)(i * 7 % 3);
+        // Cheaper branches barely cheaper per pixel (as INT8 medium was here): the whole frame on "hard" wins.
+        BranchCost[] flat = [new(14000, 4), new(16000, 6), new(16600, 7)];
+        var p = new RegionPlanner(grid, flat) { RunOverheadMacs = 1e7 };
+        double cost = p.Plan(cls);
+        Assert.All(cls, c => Assert.Equal(2, c));
+        Assert.Equal(1, p.Regions.Length);
+        Assert.Equal(320.0 * 180 * 16600 + 1e7, cost);
+    }
+
+    [Fact]
+    public void A_routing_that_pays_keeps_its_cheap_regions()
+    {
+        var grid = new TileGrid(320, 180, 32);
+        var cls = new byte[grid.Count];
+        for (int r = 0; r < grid.Rows; r++)
+            for (int c = 0; c < grid.Cols; c++)
+                cls[r * grid.Cols + c] = (byte)(c < 6 ? 0 : 2);
+        var p = new RegionPlanner(grid, Costs) { RunOverheadMacs = 1e7 };
+        double cost = p.Plan(cls);
+        Assert.Contains((byte)0, cls);
+        Assert.True(cost < 320.0 * 180 * 16600, $"routed {cost:E3} should cost less than the large branch alone");
+    }
 }

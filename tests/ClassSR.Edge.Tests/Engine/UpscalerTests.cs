@@ -157,4 +157,22 @@ public class UpscalerTests
             Assert.Equal(System.Runtime.Intrinsics.Arm.Dp.IsSupported, CpuFeatures.Int8Pays);
         Assert.Equal(Precision.Fp32, CpuFeatures.Resolve(Precision.Fp32));
     }
+
+    [Fact]
+    public void Measured_costs_are_in_large_branch_macs_and_rounded()
+    {
+        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.ClassSR, Precision = Precision.Int8 });
+        var costs = up.BranchCosts;
+        Assert.Equal(up.LargeMacsPerPixel, costs[2].Macs);
+        for (int k = 0; k < 3; k++)
+        {
+            double sixteenths = costs[k].Macs / up.LargeMacsPerPixel * 16;
+            Assert.InRange(sixteenths, 1, 16);
+            Assert.Equal(Math.Round(sixteenths), sixteenths, 9);
+        }
+        Assert.True(up.RunOverheadMacs == 0 || double.IsInteger(Math.Log2(up.RunOverheadMacs)), $"{up.RunOverheadMacs}");
+        using var nominal = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.ClassSR, Precision = Precision.Int8, MeasureCosts = false });
+        Assert.Equal(1e7, nominal.RunOverheadMacs);
+        Assert.True(nominal.BranchCosts[0].Macs < nominal.BranchCosts[2].Macs);
+    }
 }

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Inference;
+using ClassSR.Edge.Models;
+
+namespace ClassSR.Edge.Bench;
+
+/// <summary>
+/// Measures what one branch run costs beyond its pixels: each branch is timed on regions from one tile with its halo to
+/// a whole 320x180 frame, and t = a + b * pixels is fitted. a / b * MACs-per-pixel is the run's fixed cost in MACs,
+/// the figure the region planner weighs against halos (EngineOptions.RunOverheadMacs).
+/// </summary>
+internal static class Calibrate
+{
+    static readonly (int W, int H)[] Shapes = [(46, 46), (78, 46), (110, 78), (174, 110), (320, 180)];
+
+    public static int RunOverhead(ModelSet set, int threads)
+    {
+        Console.WriteLine($"calibrate: branch run time vs region pixels, {threads} threads");
+        Console.WriteLine("branch        precision   per run ms   per Mpx ms   fixed cost in MACs");
+        foreach (var precision in new[] { Precision.Int8, Precision.Fp32 })
+            foreach (var role in Roles.Branches)
+            {
+                using var net = new OnnxNet(set, set.Find(role, precision), threads);
+                var points = Shapes.Select(s => (Pixels: (double)s.W * s.H, Ms: BestMs(net, s.W, s.H))).ToArray();
+                var (a, b) = Fit(points);
+                Console.WriteLine($"{role,-13} {precision.ToString().ToLowerInvariant(),-9} {a,10:F3} {b * 1e6,12:F2} {a / b * net.MacsPerLrPixel,20:E2}");
+            }
+        return 0;
+    }
+
+    static double BestMs(OnnxNet net, int w, int h)
+    {
+        net.Prepare(1, h, w).Fill(100);
+        net.Run();
+        double best = double.MaxValue;
+        for (int i = 0; i < 15; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            net.Run();
+            best = Math.Min(best, (Stopwatch.GetTimestamp() - t) * 1000.0 / Stopwatch.Frequency);
+        }
+        return best;
+    }
+
+    /// <summary>Least squares t = a + b * pixels.</summary>
+    static (double A, double B) Fit((double Pixels, double Ms)[] p)
+    {
+        double mx = p.Average(q => q.Pixels), my = p.Average(q => q.Ms);
+        double b = p.Sum(q => (q.Pixels - mx) * (q.Ms - my)) / p.Sum(q => (q.Pixels - mx) * (q.Pixels - mx));
+        return (my - b * mx, b);
+    }
+}
