@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Inference;
 using ClassSR.Edge.Models;
@@ -22,25 +21,11 @@ internal static class Calibrate
             foreach (var role in Roles.Branches)
             {
                 using var net = new OnnxNet(set, set.Find(role, precision), threads);
-                var points = Shapes.Select(s => (Pixels: (double)s.W * s.H, Ms: BestMs(net, s.W, s.H))).ToArray();
+                var points = Shapes.Select(s => (Pixels: (double)s.W * s.H, Ms: net.BestRunMs(s.W, s.H, 15))).ToArray();
                 var (a, b) = Fit(points);
                 Console.WriteLine($"{role,-13} {precision.ToString().ToLowerInvariant(),-9} {a,10:F3} {b * 1e6,12:F2} {a / b * net.MacsPerLrPixel,20:E2}");
             }
         return 0;
-    }
-
-    static double BestMs(OnnxNet net, int w, int h)
-    {
-        net.Prepare(1, h, w).Fill(100);
-        net.Run();
-        double best = double.MaxValue;
-        for (int i = 0; i < 15; i++)
-        {
-            long t = Stopwatch.GetTimestamp();
-            net.Run();
-            best = Math.Min(best, (Stopwatch.GetTimestamp() - t) * 1000.0 / Stopwatch.Frequency);
-        }
-        return best;
     }
 
     /// <summary>Least squares t = a + b * pixels.</summary>

@@ -136,7 +136,7 @@ public sealed class Upscaler : IDisposable
             return new OnnxNet(_models, _models.Find(role, Precision), Options.Threads);
         var a = new OnnxNet(_models, _models.Find(role, Precision.Int8), Options.Threads);
         var b = new OnnxNet(_models, _models.Find(role, Precision.Fp32), Options.Threads);
-        bool int8 = BestMs(a, 96, 96) <= BestMs(b, 96, 96);
+        bool int8 = a.BestRunMs(96, 96, 3) <= b.BestRunMs(96, 96, 3);
         (int8 ? b : a).Dispose();
         BranchPrecisions[k] = int8 ? Precision.Int8 : Precision.Fp32;
         return int8 ? a : b;
@@ -158,7 +158,7 @@ public sealed class Upscaler : IDisposable
         for (int k = 0; k < 3; k++)
         {
             var net = _branchNets[k]!;
-            double t0 = BestMs(net, shapes[0].W, shapes[0].H), t1 = BestMs(net, shapes[1].W, shapes[1].H);
+            double t0 = net.BestRunMs(shapes[0].W, shapes[0].H, 3), t1 = net.BestRunMs(shapes[1].W, shapes[1].H, 3);
             double p0 = shapes[0].W * shapes[0].H, p1 = shapes[1].W * shapes[1].H;
             perPixel[k] = Math.Max((t1 - t0) / (p1 - p0), 1e-9);
             perCall = Math.Max(perCall, t0 - perPixel[k] * p0);
@@ -170,20 +170,6 @@ public sealed class Upscaler : IDisposable
             _costs[k] = new BranchCost(ratio * LargeMacsPerPixel, _costs[k].Halo);
         }
         RunOverheadMacs = perCall > 0 ? Math.Pow(2, Math.Round(Math.Log2(perCall * macsPerMs))) : 0;
-    }
-
-    static double BestMs(OnnxNet net, int w, int h)
-    {
-        net.Prepare(1, h, w).Fill(128);
-        net.Run();
-        long best = long.MaxValue;
-        for (int i = 0; i < 3; i++)
-        {
-            long t = Stopwatch.GetTimestamp();
-            net.Run();
-            best = Math.Min(best, Stopwatch.GetTimestamp() - t);
-        }
-        return best * 1000.0 / Stopwatch.Frequency;
     }
 
     /// <summary>The planner's per-pixel price of each branch, in MACs (measured or nominal, see EngineOptions.MeasureCosts).</summary>
