@@ -38,10 +38,26 @@ public sealed class DaemonHost
     /// </summary>
     public Func<Upscaler?>? Reload { get; init; }
 
+    /// <summary>The raw-frame socket, bound; null when none was asked for or the default's directory is missing.</summary>
+    FrameSocketSink? FrameSocket()
+    {
+        if (_options.FramesSocket is not { } path)
+            return null;
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!_options.FramesSocketExplicit && !Directory.Exists(dir))
+        {
+            _log.Info($"no raw-frame socket: {dir} does not exist (the systemd unit makes it; --frames-socket PATH picks another)");
+            return null;
+        }
+        var sink = new FrameSocketSink(path, _log);
+        sink.Bind();
+        return sink;
+    }
+
     /// <summary>Runs until stopped; returns the process exit code.</summary>
     /// <param name="upscaler">Owned by the caller; only the upscale thread touches it while this runs.</param>
     /// <exception cref="FormatException">The source spec is not understood.</exception>
-    /// <exception cref="IOException">The HTTP address cannot be bound.</exception>
+    /// <exception cref="IOException">The HTTP address or the raw-frame socket cannot be bound.</exception>
     public int Run(Upscaler upscaler, CancellationToken cancel = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -105,6 +121,8 @@ public sealed class DaemonHost
         }
         if (_options.Y4mToStdout)
             sinks.Add(new Y4mSink(Console.OpenStandardOutput(), () => source.Fps));
+        if (FrameSocket() is { } frameSocket)
+            sinks.Add(frameSocket);
         foreach (var s in sinks)
         {
             s.Failed = (sink, e) =>
@@ -115,12 +133,14 @@ public sealed class DaemonHost
             };
         }
 
+        bool holdLastFrame = sinks.Any(s => s is not Y4mSink);
         using var pipeline = new FramePipeline(source, upscaler, sinks, _log)
         {
             Faulted = _ => Stop(1),
-            // With only stdout to feed, a finished source means a finished output; a server keeps showing NO SIGNAL.
-            HoldLastFrameAtEnd = http != null,
-            SourceEnded = http is null ? () => Stop(0) : null,
+            // With only stdout to feed, a finished source means a finished output; a server, a screen or socket
+            // readers keep showing NO SIGNAL.
+            HoldLastFrameAtEnd = holdLastFrame,
+            SourceEnded = holdLastFrame ? null : () => Stop(0),
             // Upscalers built by reloads are the host's; the caller's stays the caller's.
             Retired = u => { if (!ReferenceEquals(u, upscaler)) u.Dispose(); },
         };
@@ -132,7 +152,7 @@ public sealed class DaemonHost
         }
         long started = Stopwatch.GetTimestamp();
         pipeline.Start();
-        string target = http != null ? $"serving {http.Url}" : "writing y4m to stdout";
+        string target = http != null ? $"serving {http.Url}" : $"writing to {string.Join(", ", sinks.Select(s => s.Stage))}";
         _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
             $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");
 
