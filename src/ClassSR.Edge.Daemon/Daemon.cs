@@ -121,6 +121,12 @@ public sealed class DaemonHost
         }
         if (_options.Y4mToStdout)
             sinks.Add(new Y4mSink(Console.OpenStandardOutput(), () => source.Fps));
+        if (_options.Framebuffer is { } fbPath)
+        {
+            var fb = FramebufferSink.Open(fbPath);
+            _log.Info($"showing frames on {fb.Describe()}");
+            sinks.Add(fb);
+        }
         if (FrameSocket() is { } frameSocket)
             sinks.Add(frameSocket);
         foreach (var s in sinks)

@@ -57,9 +57,12 @@ public sealed class FrameSocketSink : FrameSink
             throw new IOException($"cannot serve raw frames on {Path}: {e.Message}", e);
         }
         _bound = true;
-        // Group-writable so a reader in the service's group can connect; others cannot.
+        // The unit's UMask=0077 would leave the socket to its DynamicUser alone; local readers are the point, and
+        // any local user already sees the same frames on the loopback HTTP server. The directory's mode
+        // (RuntimeDirectoryMode) is where access gets narrowed.
         if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         _listener = listener;
     }
 

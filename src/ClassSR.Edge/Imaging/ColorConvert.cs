@@ -299,7 +299,11 @@ public static class ColorConvert
         }
     }
 
-    private readonly struct Inverse
+    /// <summary>The YCbCr to RGB transform of <paramref name="range"/>, for writers that place each pixel themselves.</summary>
+    public static Inverse InverseOf(ColorRange range) => Inverses[(int)range];
+
+    /// <summary>BT.601 YCbCr to RGB in 16-bit fixed point for one swing.</summary>
+    public readonly struct Inverse
     {
         private readonly int _y, _yOffset, _rv, _gu, _gv, _bu;
 
@@ -320,6 +324,17 @@ public static class ColorConvert
             r = _rv * v + Half;
             g = _gu * u + _gv * v + Half;
             b = _bu * u + Half;
+        }
+
+        /// <summary>One pixel; a framebuffer writer packs the channels itself.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public void ToRgb(int y, int u, int v, out int r, out int g, out int b)
+        {
+            ChromaTerms(u, v, out int rc, out int gc, out int bc);
+            int l = _y * (y - _yOffset);
+            r = Clamp((l + rc) >> Shift);
+            g = Clamp((l + gc) >> Shift);
+            b = Clamp((l + bc) >> Shift);
         }
 
         public unsafe void Store(int y, int rc, int gc, int bc, byte* o)
