@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
@@ -38,6 +39,15 @@ public sealed class DaemonHost
     /// </summary>
     public Func<Upscaler?>? Reload { get; init; }
 
+    /// <summary>
+    /// Builds an upscaler like the running one in another mode, for the GPIO button's A/B switch; run off the
+    /// pipeline's threads. The host owns and frees what it returns. Null: the button only logs.
+    /// </summary>
+    public Func<UpscaleMode, Upscaler>? MakeUpscaler { get; init; }
+
+    /// <summary>Opens the LED and button lines; the board's GPIO unless a test hands in its twin.</summary>
+    public Func<GpioOptions, IGpioPins> OpenGpio { get; init; } = options => new GpioPins(options);
+
     /// <summary>The raw-frame socket, bound; null when none was asked for or the default's directory is missing.</summary>
     FrameSocketSink? FrameSocket()
     {
@@ -75,31 +85,41 @@ public sealed class DaemonHost
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; Stop(0); });
         FramePipeline? running = null;
         var reloadGate = new Lock();
-        void ReloadNow()
+        // Builds an upscaler off the pipeline's threads and hands it over between frames. One at a time: a burst
+        // of SIGHUPs or button presses must not build several upscalers at once on a small board.
+        void SwapUpscaler(string cause, Func<Upscaler?> make)
         {
-            // One reload at a time: a burst of SIGHUPs must not build several upscalers at once on a small board.
             lock (reloadGate)
             {
-                if (stop.IsCancellationRequested || Reload is null)
+                if (stop.IsCancellationRequested)
                     return;
-                // Reload records what it applied; before the pipeline runs there is nothing to apply it to.
+                // A reload records what it applied; before the pipeline runs there is nothing to apply it to.
                 if (running is not { } p)
                 {
-                    _log.Warn("SIGHUP before the pipeline started; ignored");
+                    _log.Warn($"{cause} before the pipeline started; ignored");
                     return;
                 }
-                _log.Info("SIGHUP: reloading the configuration");
                 try
                 {
-                    if (Reload() is { } next)
+                    if (make() is { } next)
                         p.ReplaceUpscaler(next);
                 }
                 catch (Exception e) when (e is ArgumentException or FormatException or IOException or UnauthorizedAccessException
                     or ClassSR.Edge.Models.ModelException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
                 {
-                    _log.Error($"reload rejected, keeping the running configuration: {e.Message}");
+                    _log.Error($"{cause}: rejected, keeping the running configuration: {e.Message}");
                 }
             }
+        }
+        void ReloadNow()
+        {
+            if (Reload is null)
+                return;
+            SwapUpscaler("SIGHUP", () =>
+            {
+                _log.Info("SIGHUP: reloading the configuration");
+                return Reload();
+            });
         }
         // Without a handler SIGHUP would kill the process; with no config to reload it is logged and ignored.
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
@@ -111,6 +131,8 @@ public sealed class DaemonHost
                 ThreadPool.QueueUserWorkItem(_ => ReloadNow());
         });
 
+        // Opened before anything runs, so a wrong chip or pin fails start-up with its reason.
+        using var gpio = _options.Gpio is { Any: true } pins ? OpenGpio(pins) : null;
         using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop);
         var sinks = new List<FrameSink>();
         HttpSink? http = null;
@@ -158,6 +180,16 @@ public sealed class DaemonHost
         }
         long started = Stopwatch.GetTimestamp();
         pipeline.Start();
+        var light = gpio != null && _options.Gpio!.LedPin != null ? new StatusLight(gpio, () => pipeline.Signal) : null;
+        light?.Start();
+        // The pins' event holds the button's handler for as long as the pins are open.
+        if (gpio != null && _options.Gpio!.ButtonPin != null)
+            _ = new ModeButton(gpio, upscaler.Mode, mode =>
+            {
+                _log.Info($"button: switching to {mode.ToString().ToLowerInvariant()}");
+                if (MakeUpscaler is { } make)
+                    ThreadPool.QueueUserWorkItem(_ => SwapUpscaler("button", () => make(mode)));
+            });
         string target = http != null ? $"serving {http.Url}" : $"writing to {string.Join(", ", sinks.Select(s => s.Stage))}";
         _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
             $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");
@@ -185,6 +217,7 @@ public sealed class DaemonHost
         lock (reloadGate)
             running = null;
 
+        light?.Stop();
         var serverStopped = http?.StopServerAsync() ?? Task.CompletedTask;
         pipeline.Stop(StopBudget);
         if (!serverStopped.Wait(StopBudget))

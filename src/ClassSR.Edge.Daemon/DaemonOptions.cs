@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Sinks;
 
 namespace ClassSR.Edge.Daemon;
@@ -24,6 +25,8 @@ public sealed class DaemonOptions
     /// when that directory does not exist (a run outside the service).
     /// </summary>
     public string? FramesSocket { get; init; } = FrameSocketSink.DefaultPath;
+    /// <summary>Status LED and mode button lines; null: no GPIO.</summary>
+    public GpioOptions? Gpio { get; init; }
     public int JpegQuality { get; init; } = 80;
     /// <summary>Stop after this long (tests, benchmarks); null runs until a signal.</summary>
     public TimeSpan? Duration { get; init; }
@@ -41,6 +44,7 @@ public sealed class DaemonOptions
             throw new ArgumentException($"--jpeg-quality {JpegQuality} is not in 1..100");
         if (Fps is { } f && !(f > 0 && f <= 1000))
             throw new ArgumentException($"--fps {f} is not in (0, 1000]");
+        Gpio?.Validate();
         if (Listen is null && !Y4mToStdout && Framebuffer is null && !FramesSocketExplicit)
             throw new ArgumentException("nothing to serve: --listen none needs --output y4m:- or fb:DEVICE, or --frames-socket PATH");
     }

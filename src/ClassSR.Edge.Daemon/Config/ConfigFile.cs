@@ -31,6 +31,9 @@ public sealed record DaemonConfig
     /// <summary>Set when the file has "frames_socket"; <see cref="FramesSocket"/> null then means "none".</summary>
     public bool FramesSocketSet { get; init; }
     public string? FramesSocket { get; init; }
+    public int? GpioChip { get; init; }
+    public int? LedPin { get; init; }
+    public int? ButtonPin { get; init; }
     public UpscaleMode? Mode { get; init; }
     public Precision? Precision { get; init; }
     public string? Models { get; init; }
@@ -52,6 +55,9 @@ public sealed class ConfigFileModel
     [JsonConverter(typeof(OneOrManyStrings))]
     public List<string>? Output { get; set; }
     public string? FramesSocket { get; set; }
+    public int? GpioChip { get; set; }
+    public int? LedPin { get; set; }
+    public int? ButtonPin { get; set; }
     public string? Mode { get; set; }
     public string? Precision { get; set; }
     public string? Models { get; set; }
@@ -144,6 +150,9 @@ public static partial class ConfigFile
             Listen = listen,
             AuthToken = NotEmpty("auth_token", m.AuthToken),
             Outputs = m.Output is null ? null : ParseOutputs(m.Output),
+            GpioChip = NotNegative("gpio_chip", m.GpioChip),
+            LedPin = NotNegative("led_pin", m.LedPin),
+            ButtonPin = NotNegative("button_pin", m.ButtonPin),
             FramesSocketSet = m.FramesSocket != null,
             FramesSocket = NotEmpty("frames_socket", m.FramesSocket) is "none" ? null : m.FramesSocket,
             Mode = m.Mode is null ? null : ParseMode(m.Mode) ?? throw Bad("mode", Quote(m.Mode), $"is not one of {ModeNames}"),
@@ -187,6 +196,9 @@ public static partial class ConfigFile
         _ => null,
     };
 
+    static int? NotNegative(string key, int? value) =>
+        value is < 0 ? throw Bad(key, value.Value.ToString(CultureInfo.InvariantCulture), "is negative") : value;
+
     static string? NotEmpty(string key, string? value) =>
         value is "" ? throw Bad(key, "\"\"", "is empty (leave the key out for the default)") : value;
 
@@ -199,7 +211,7 @@ public static partial class ConfigFile
     {
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level, gpio_chip, led_pin, button_pin)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -212,7 +224,7 @@ public static partial class ConfigFile
     static string? Expected(string key) => key switch
     {
         "fps" => "a number",
-        "jpeg_quality" => "an integer",
+        "jpeg_quality" or "gpio_chip" or "led_pin" or "button_pin" => "an integer",
         "loop" => "true or false",
         "output" => "a string or a list of strings",
         "source" or "raw" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" => "a string",

@@ -1,6 +1,7 @@
 using ClassSR.Edge.Cli;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Config;
+using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
@@ -147,6 +148,20 @@ public class ConfigFileTests
         Assert.Equal("c: \"output\": y4m:- is given twice", Error2("""{"output": ["y4m:-", "y4m:-"]}"""));
         // A socket alone is something to serve: no HTTP is then fine.
         Assert.Null(Resolve(DaemonConfig.Empty, "--listen", "none", "--frames-socket", "/tmp/f.sock").Daemon.Listen);
+    }
+
+    [Fact]
+    public void Gpio_lines_come_from_the_file_or_the_flags()
+    {
+        var file = ConfigFile.Parse("""{"gpio_chip": 4, "led_pin": 17, "button_pin": 27}""", "c");
+        Assert.Equal(new GpioOptions(4, 17, 27), Resolve(file).Daemon.Gpio);
+        Assert.Equal(new GpioOptions(4, 22, 27), Resolve(file, "--led-pin", "22").Daemon.Gpio);
+        Assert.Equal(new GpioOptions(0, null, 5), Resolve(DaemonConfig.Empty, "--button-pin", "5").Daemon.Gpio);
+        Assert.Null(Resolve(DaemonConfig.Empty).Daemon.Gpio);
+        Assert.Equal("c: \"led_pin\": -1 is negative", Error2("""{"led_pin": -1}"""));
+        Assert.Equal("c: \"button_pin\" must be an integer", Error2("""{"button_pin": "GPIO27"}"""));
+        Assert.Equal("--led-pin and --button-pin are both 17",
+            Assert.Throws<UsageException>(() => Resolve(file, "--button-pin", "17")).Message);
     }
 
     static string Error2(string json) => Assert.Throws<ConfigException>(() => ConfigFile.Parse(json, "c")).Message;
