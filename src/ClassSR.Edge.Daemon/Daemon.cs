@@ -60,7 +60,16 @@ public sealed class DaemonHost
             return null;
         }
         var sink = new FrameSocketSink(path, _log);
-        sink.Bind();
+        try
+        {
+            sink.Bind();
+        }
+        catch (IOException e) when (!_options.FramesSocketExplicit)
+        {
+            // The default is a convenience: a second daemon run by hand beside the service must still start.
+            _log.Warn($"no raw-frame socket: {e.Message}");
+            return null;
+        }
         return sink;
     }
 
@@ -87,7 +96,7 @@ public sealed class DaemonHost
         var reloadGate = new Lock();
         // Builds an upscaler off the pipeline's threads and hands it over between frames. One at a time: a burst
         // of SIGHUPs or button presses must not build several upscalers at once on a small board.
-        void SwapUpscaler(string cause, Func<Upscaler?> make)
+        void SwapUpscaler(string cause, string rejected, Func<Upscaler?> make)
         {
             lock (reloadGate)
             {
@@ -107,7 +116,7 @@ public sealed class DaemonHost
                 catch (Exception e) when (e is ArgumentException or FormatException or IOException or UnauthorizedAccessException
                     or ClassSR.Edge.Models.ModelException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
                 {
-                    _log.Error($"{cause}: rejected, keeping the running configuration: {e.Message}");
+                    _log.Error($"{rejected}, keeping the running configuration: {e.Message}");
                 }
             }
         }
@@ -115,7 +124,7 @@ public sealed class DaemonHost
         {
             if (Reload is null)
                 return;
-            SwapUpscaler("SIGHUP", () =>
+            SwapUpscaler("SIGHUP", "reload rejected", () =>
             {
                 _log.Info("SIGHUP: reloading the configuration");
                 return Reload();
@@ -161,12 +170,11 @@ public sealed class DaemonHost
             };
         }
 
-        bool holdLastFrame = sinks.Any(s => s is not Y4mSink);
+        // A y4m pipe's reader wants the end of the stream, unless a server or a screen is showing the frames too.
+        bool holdLastFrame = !_options.Y4mToStdout || sinks.Any(s => s is HttpSink or FramebufferSink);
         using var pipeline = new FramePipeline(source, upscaler, sinks, _log)
         {
             Faulted = _ => Stop(1),
-            // With only stdout to feed, a finished source means a finished output; a server, a screen or socket
-            // readers keep showing NO SIGNAL.
             HoldLastFrameAtEnd = holdLastFrame,
             SourceEnded = holdLastFrame ? null : () => Stop(0),
             // Upscalers built by reloads are the host's; the caller's stays the caller's.
@@ -180,16 +188,16 @@ public sealed class DaemonHost
         }
         long started = Stopwatch.GetTimestamp();
         pipeline.Start();
-        var light = gpio != null && _options.Gpio!.LedPin != null ? new StatusLight(gpio, () => pipeline.Signal) : null;
-        light?.Start();
         // The pins' event holds the button's handler for as long as the pins are open.
         if (gpio != null && _options.Gpio!.ButtonPin != null)
             _ = new ModeButton(gpio, upscaler.Mode, mode =>
             {
                 _log.Info($"button: switching to {mode.ToString().ToLowerInvariant()}");
                 if (MakeUpscaler is { } make)
-                    ThreadPool.QueueUserWorkItem(_ => SwapUpscaler("button", () => make(mode)));
+                    ThreadPool.QueueUserWorkItem(_ => SwapUpscaler("button", "mode switch rejected", () => make(mode)));
             });
+        var light = gpio != null && _options.Gpio!.LedPin != null ? new StatusLight(gpio, () => pipeline.Signal) : null;
+        light?.Start();
         string target = http != null ? $"serving {http.Url}" : $"writing to {string.Join(", ", sinks.Select(s => s.Stage))}";
         _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
             $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");

@@ -44,25 +44,26 @@ public sealed class FrameSocketSink : FrameSink
     /// <exception cref="IOException">The path cannot be bound.</exception>
     public void Bind()
     {
-        RemoveStaleSocket(Path);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
+            RemoveStaleSocket(Path);
             listener.Bind(new UnixDomainSocketEndPoint(Path));
+            _bound = true;
+            // The unit's UMask=0077 would leave the socket to its DynamicUser alone; local readers are the point, and
+            // any local user already sees the same frames on the loopback HTTP server. The directory's mode
+            // (RuntimeDirectoryMode) is where access gets narrowed.
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+                    | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
             listener.Listen(8);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or UnauthorizedAccessException or IOException)
         {
             listener.Dispose();
-            throw new IOException($"cannot serve raw frames on {Path}: {e.Message}", e);
+            RemoveSocketFile();
+            throw e is IOException io ? io : new IOException($"cannot serve raw frames on {Path}: {e.Message}", e);
         }
-        _bound = true;
-        // The unit's UMask=0077 would leave the socket to its DynamicUser alone; local readers are the point, and
-        // any local user already sees the same frames on the loopback HTTP server. The directory's mode
-        // (RuntimeDirectoryMode) is where access gets narrowed.
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
-                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         _listener = listener;
     }
 

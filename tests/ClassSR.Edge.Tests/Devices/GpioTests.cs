@@ -155,6 +155,8 @@ public class GpioTests
         string Log() => output.ToString();
         try
         {
+            // The LED also starts lit in the first half of a NO SIGNAL blink: wait for the signal itself.
+            WaitFor(() => Log().Contains("source synthetic: signal"), "the first frames");
             WaitFor(() => gpio.Led == true, "the LED on");
             gpio.Press(Stopwatch.GetTimestamp(), TimeSpan.FromMilliseconds(100), bounces: 5);
             WaitFor(() => Log().Contains("now upscaling with large"), "the switch to large");

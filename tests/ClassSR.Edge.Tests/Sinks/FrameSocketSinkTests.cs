@@ -133,6 +133,10 @@ public class FrameSocketSinkTests
                 Assert.True(f.Sequence > last);
                 last = f.Sequence;
             }
+            // The count follows the send's return, which can come after the reader already has the bytes.
+            var wait = Stopwatch.StartNew();
+            while (run.Socket.Clients[1].Sent < 40 && wait.Elapsed < TimeSpan.FromSeconds(1))
+                Thread.Sleep(5);
             var clients = run.Socket.Clients;
             Assert.Equal(2, clients.Count);
             var (slow, fast) = (clients[0], clients[1]);
