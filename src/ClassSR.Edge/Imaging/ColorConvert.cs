@@ -326,20 +326,18 @@ public static class ColorConvert
             b = _bu * u + Half;
         }
 
-        /// <summary>One pixel; a framebuffer writer packs the channels itself.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public void ToRgb(int y, int u, int v, out int r, out int g, out int b)
-        {
-            ChromaTerms(u, v, out int rc, out int gc, out int bc);
-            int l = _y * (y - _yOffset);
-            r = Clamp((l + rc) >> Shift);
-            g = Clamp((l + gc) >> Shift);
-            b = Clamp((l + bc) >> Shift);
-        }
+        /// <summary>Bits below the point in <see cref="LumaTerm"/> and the chroma terms (the rounding half is in the chroma terms).</summary>
+        public const int FractionBits = Shift;
+
+        /// <summary>
+        /// A channel is <c>(LumaTerm(y) + chroma term) &gt;&gt; FractionBits</c>, clamped: split so a writer can tabulate
+        /// each part once (a framebuffer draws millions of pixels from a few hundred distinct values).
+        /// </summary>
+        public int LumaTerm(int y) => _y * (y - _yOffset);
 
         public unsafe void Store(int y, int rc, int gc, int bc, byte* o)
         {
-            int l = _y * (y - _yOffset);
+            int l = LumaTerm(y);
             o[0] = Clamp((l + rc) >> Shift);
             o[1] = Clamp((l + gc) >> Shift);
             o[2] = Clamp((l + bc) >> Shift);

@@ -18,6 +18,14 @@ public sealed class LetterboxPainter
     int _sourceWidth, _sourceHeight;
     int[] _x0 = [], _x1 = [], _wx = [], _cx = [];
     int[] _y0 = [], _y1 = [], _wy = [], _cy = [];
+    // Per source size: one source row blended vertically, and one chroma row's red/green/blue terms.
+    int[] _blend = [], _redTerms = [], _greenTerms = [], _blueTerms = [];
+
+    // Per pixel only table look-ups: a range's luma term per code value, and per channel the packed, clamped
+    // pixel bits for every (luma + chroma) >> FractionBits, offset by ChannelBias.
+    const int ChannelBias = 1024;
+    readonly int[][] _lumaTerms = new int[2][];
+    readonly uint[] _red = new uint[2 * ChannelBias], _green = new uint[2 * ChannelBias], _blue = new uint[2 * ChannelBias];
 
     /// <exception cref="NotSupportedException">A pixel format other than RGB565 or XRGB8888, or an inconsistent geometry.</exception>
     public LetterboxPainter(IFramebufferDevice device)
@@ -37,6 +45,19 @@ public sealed class LetterboxPainter
         if (end > device.Memory.Length)
             throw new NotSupportedException($"{device.Name}: the visible area ends at byte {end}, past smem_len {device.Memory.Length}");
         _black = _format.Opaque;
+        foreach (var range in (ColorRange[])[ColorRange.Limited, ColorRange.Full])
+        {
+            var inverse = ColorConvert.InverseOf(range);
+            _lumaTerms[(int)range] = [.. Enumerable.Range(0, 256).Select(inverse.LumaTerm)];
+        }
+        for (int i = 0; i < 2 * ChannelBias; i++)
+        {
+            int c = Math.Clamp(i - ChannelBias, 0, 255);
+            // Pack always adds the alpha bits; keep them in the red table only, so OR-ing the three adds them once.
+            _red[i] = _format.Pack(c, 0, 0);
+            _green[i] = _format.Pack(0, c, 0) ^ _black;
+            _blue[i] = _format.Pack(0, 0, c) ^ _black;
+        }
     }
 
     public PixelFormat Format => _format;
@@ -64,6 +85,8 @@ public sealed class LetterboxPainter
         var p = Fit(width, height, _screenWidth, _screenHeight);
         (_x0, _x1, _wx, _cx) = Axis(width, p.Width);
         (_y0, _y1, _wy, _cy) = Axis(height, p.Height);
+        int chromaWidth = (width + 1) / 2;
+        (_blend, _redTerms, _greenTerms, _blueTerms) = (new int[width], new int[chromaWidth], new int[chromaWidth], new int[chromaWidth]);
         (_sourceWidth, _sourceHeight) = (width, height);
         Picture = p;
     }
@@ -90,14 +113,15 @@ public sealed class LetterboxPainter
     {
         Prepare(frame.Width, frame.Height);
         var inverse = ColorConvert.InverseOf(frame.Range);
+        const int shift = ColorConvert.Inverse.FractionBits;
         var (px, py, pw, ph) = Picture;
         int srcW = frame.Width, cw = frame.ChromaWidth, bpp = _bytesPerPixel;
-        var memory = _device.Memory;
-        fixed (byte* fb = memory)
-        fixed (byte* yp = frame.Y)
-        fixed (byte* up = frame.U)
-        fixed (byte* vp = frame.V)
-        fixed (int* x0 = _x0, x1 = _x1, wx = _wx, cx = _cx)
+        int lastY0 = -1, lastWy = -1, lastChromaRow = -1;
+        fixed (byte* fb = _device.Memory)
+        fixed (byte* yp = frame.Y, up = frame.U, vp = frame.V)
+        fixed (int* x0 = _x0, x1 = _x1, wx = _wx, cx = _cx, blend = _blend, luma = _lumaTerms[(int)frame.Range])
+        fixed (int* rt = _redTerms, gt = _greenTerms, bt = _blueTerms)
+        fixed (uint* red = _red, green = _green, blue = _blue)
         {
             byte* origin = fb + Origin;
             for (int row = 0; row < _screenHeight; row++)
@@ -111,17 +135,33 @@ public sealed class LetterboxPainter
                 }
                 FillBlack(line, px);
                 FillBlack(line + (long)(px + pw) * bpp, _screenWidth - px - pw);
-                byte* r0 = yp + (long)_y0[dy] * srcW, r1 = yp + (long)_y1[dy] * srcW;
-                int wy = _wy[dy];
-                byte* ur = up + (long)_cy[dy] * cw, vr = vp + (long)_cy[dy] * cw;
+
+                // Neighbouring screen rows often sample the same source rows: blend and convert those once.
+                int y0 = _y0[dy], wy = _wy[dy];
+                if (y0 != lastY0 || wy != lastWy)
+                {
+                    byte* r0 = yp + (long)y0 * srcW, r1 = yp + (long)_y1[dy] * srcW;
+                    for (int x = 0; x < srcW; x++)
+                        blend[x] = r0[x] * (256 - wy) + r1[x] * wy;
+                    (lastY0, lastWy) = (y0, wy);
+                }
+                int chromaRow = _cy[dy];
+                if (chromaRow != lastChromaRow)
+                {
+                    byte* ur = up + (long)chromaRow * cw, vr = vp + (long)chromaRow * cw;
+                    for (int i = 0; i < cw; i++)
+                        inverse.ChromaTerms(ur[i], vr[i], out rt[i], out gt[i], out bt[i]);
+                    lastChromaRow = chromaRow;
+                }
+
                 byte* o = line + (long)px * bpp;
                 for (int dx = 0; dx < pw; dx++)
                 {
-                    int a = r0[x0[dx]] * (256 - wx[dx]) + r0[x1[dx]] * wx[dx];
-                    int b = r1[x0[dx]] * (256 - wx[dx]) + r1[x1[dx]] * wx[dx];
-                    int luma = (a * (256 - wy) + b * wy + (1 << 15)) >> 16;
-                    inverse.ToRgb(luma, ur[cx[dx]], vr[cx[dx]], out int red, out int green, out int blue);
-                    uint pixel = _format.Pack(red, green, blue);
+                    int a = blend[x0[dx]];
+                    int l = luma[(a * 256 + (blend[x1[dx]] - a) * wx[dx] + (1 << 15)) >> 16];
+                    int c = cx[dx];
+                    uint pixel = red[((l + rt[c]) >> shift) + ChannelBias] | green[((l + gt[c]) >> shift) + ChannelBias]
+                        | blue[((l + bt[c]) >> shift) + ChannelBias];
                     if (bpp == 2)
                         ((ushort*)o)[dx] = (ushort)pixel;
                     else
