@@ -3,9 +3,9 @@ using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
-using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
+using ClassSR.Edge.Tests.Sinks;
 using Xunit;
 
 namespace ClassSR.Edge.Tests.Devices;
@@ -63,31 +63,6 @@ public class GpioTests
         Assert.Equal(3, switched.Count);
 
         Assert.Equal(UpscaleMode.ClassSR, ModeButton.Next(UpscaleMode.Small));
-    }
-
-    /// <summary>A camera that can be unplugged: while away, opening and reading fail as a device would.</summary>
-    sealed class UnpluggableSource : IFrameSource
-    {
-        long _n;
-        public volatile bool Plugged = true;
-        public string Name => "unpluggable";
-        public int Width => 64;
-        public int Height => 48;
-        public double Fps => 50;
-        public bool EndIsFinal => false;
-        public long CorruptFrames => 0;
-        public void Open() { if (!Plugged) throw new IOException("unplugged"); }
-        public bool Read(YuvFrame destination, out long capturedTicks, CancellationToken cancel)
-        {
-            if (!Plugged)
-                throw new IOException("unplugged");
-            cancel.WaitHandle.WaitOne(20);
-            SyntheticSource.Render(_n++, destination);
-            capturedTicks = Stopwatch.GetTimestamp();
-            return true;
-        }
-        public void Close() { }
-        public void Dispose() { }
     }
 
     static void WaitFor(Func<bool> condition, string what, double seconds = 10)

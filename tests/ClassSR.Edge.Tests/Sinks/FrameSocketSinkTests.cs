@@ -156,6 +156,25 @@ public class FrameSocketSinkTests
     }
 
     [Fact]
+    public void Flags_say_full_range_and_no_signal()
+    {
+        string path = SocketPath();
+        var source = new UnpluggableSource(ClassSR.Edge.Imaging.ColorRange.Full);
+        var socket = new FrameSocketSink(path, new Log(TextWriter.Null));
+        using var run = new RunningPipeline(source, socket);
+        using var client = Connect(path);
+        Assert.Equal(FrameHeader.FlagFullRange, Read(client).Flags);
+        source.Plugged = false;
+        // The pipeline shows the last picture as NO SIGNAL about once a second; frames in flight come first.
+        var deadline = Stopwatch.StartNew();
+        uint flags;
+        do
+            flags = Read(client).Flags;
+        while (flags != (FrameHeader.FlagFullRange | FrameHeader.FlagNoSignal) && deadline.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Equal(3u, flags);
+    }
+
+    [Fact]
     public void A_stale_socket_file_is_replaced_and_a_live_one_is_refused()
     {
         string path = SocketPath();

@@ -14,8 +14,11 @@ internal sealed class RunningPipeline : IDisposable
     readonly FramePipeline _pipeline;
 
     public RunningPipeline(int width, int height, double fps, params FrameSink[] sinks)
+        : this(new SyntheticSource(fps, width, height), sinks) { }
+
+    public RunningPipeline(IFrameSource source, params FrameSink[] sinks)
     {
-        _pipeline = new FramePipeline(new SyntheticSource(fps, width, height), _upscaler, sinks, new Log(TextWriter.Null));
+        _pipeline = new FramePipeline(source, _upscaler, sinks, new Log(TextWriter.Null));
         _pipeline.Start();
     }
 
