@@ -73,6 +73,14 @@ public sealed class DaemonHost
         return sink;
     }
 
+    /// <summary>Each raw-frame client's drops as a stage of its own ("socket:ID"): a slow reader is told apart from a slow pipeline.</summary>
+    static PipelineState WithSocketClients(PipelineState state, FrameSocketSink socket)
+    {
+        foreach (var c in socket.Clients)
+            state.Drops[$"socket:{c.Id}"] = c.Dropped;
+        return state;
+    }
+
     /// <summary>Runs until stopped; returns the process exit code.</summary>
     /// <param name="upscaler">Owned by the caller; only the upscale thread touches it while this runs.</param>
     /// <exception cref="FormatException">The source spec is not understood.</exception>
@@ -158,7 +166,8 @@ public sealed class DaemonHost
             _log.Info($"showing frames on {fb.Describe()}");
             sinks.Add(fb);
         }
-        if (FrameSocket() is { } frameSocket)
+        var frameSocket = FrameSocket();
+        if (frameSocket != null)
             sinks.Add(frameSocket);
         foreach (var s in sinks)
         {
@@ -183,7 +192,7 @@ public sealed class DaemonHost
         running = pipeline;
         if (http != null)
         {
-            http.State = pipeline.Snapshot;
+            http.State = frameSocket is null ? pipeline.Snapshot : () => WithSocketClients(pipeline.Snapshot(), frameSocket);
             http.StartServerAsync().GetAwaiter().GetResult();
         }
         long started = Stopwatch.GetTimestamp();

@@ -196,16 +196,26 @@ public class FrameSocketSinkTests
     }
 
     [Fact]
-    public void The_daemon_serves_raw_frames_on_the_socket_it_is_given()
+    public async Task The_daemon_serves_raw_frames_on_the_socket_it_is_given_and_reports_each_clients_drops()
     {
         string path = SocketPath();
-        using var daemon = new DaemonProcess("--source", "synthetic", "--fps", "20", "--listen", "none", "--frames-socket", path,
+        using var daemon = new DaemonProcess("--source", "synthetic", "--fps", "30", "--listen", "127.0.0.1:0", "--frames-socket", path,
             "--mode", "bicubic", "--models", TestModels.Quick().Directory, "--seconds", "60");
+        var url = daemon.WaitForUrl(Timeout);
         daemon.WaitForLog("raw frames on " + path, Timeout);
+        using (var stalled = Connect(path, receiveBuffer: 4096))
         using (var client = Connect(path))
         {
             var f = Read(client);
             Assert.Equal((SyntheticSource.DefaultWidth * 4u, SyntheticSource.DefaultHeight * 4u), (f.Width, f.Height));
+            // 1.4 MB frames: the stalled reader's buffers fill with the first, and it misses what follows.
+            Thread.Sleep(1000);
+            using var http = new HttpClient { BaseAddress = url };
+            using var state = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("state"));
+            var drops = state.RootElement.GetProperty("drops");
+            Assert.True(drops.GetProperty("socket:1").GetInt64() >= 10, drops.ToString());
+            Assert.True(drops.TryGetProperty("socket:2", out _), drops.ToString());
+            Assert.Contains("classsr_frames_dropped_total{stage=\"socket:1\"}", await http.GetStringAsync("metrics"));
         }
         daemon.Terminate();
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(10)));
