@@ -11,6 +11,8 @@ public sealed class Args
 {
     readonly List<string> _positional = [];
     readonly Dictionary<string, string?> _options = [];
+    // Every value in order, for options that may be repeated (--output); Get keeps the last one.
+    readonly Dictionary<string, List<string>> _repeated = [];
     readonly HashSet<string> _used = [];
 
     public Args(ReadOnlySpan<string> argv, IReadOnlySet<string> flags)
@@ -23,11 +25,11 @@ public sealed class Args
                 string name = a[2..];
                 int eq = name.IndexOf('=');
                 if (eq >= 0)
-                    _options[name[..eq]] = name[(eq + 1)..];
+                    Set(name[..eq], name[(eq + 1)..]);
                 else if (flags.Contains(name))
                     _options[name] = null;
                 else if (i + 1 < argv.Length)
-                    _options[name] = argv[++i];
+                    Set(name, argv[++i]);
                 else
                     throw new UsageException($"option --{name} needs a value");
             }
@@ -36,7 +38,22 @@ public sealed class Args
         }
     }
 
+    void Set(string name, string value)
+    {
+        _options[name] = value;
+        if (!_repeated.TryGetValue(name, out var all))
+            _repeated[name] = all = [];
+        all.Add(value);
+    }
+
     public IReadOnlyList<string> Positional => _positional;
+
+    /// <summary>Every value given for a repeatable option, in order; empty when it was not given.</summary>
+    public IReadOnlyList<string> GetAll(string name)
+    {
+        _used.Add(name);
+        return _repeated.TryGetValue(name, out var all) ? all : [];
+    }
 
     public string? Get(string name)
     {

@@ -15,7 +15,8 @@ namespace ClassSR.Edge.Cli
               classsr-edge eval --hr DIR [--lr DIR] [--mode ...] [--precision ...] [--json FILE] [--models DIR]
               classsr-edge info [--models DIR]
               classsr-edge run [--source synthetic|y4m:PATH|raw:PATH] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]
-                               [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-] [--jpeg-quality Q]
+                               [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-|fb:/dev/fbN|none]... [--jpeg-quality Q]
+                               [--frames-socket PATH|none] [--led-pin N] [--button-pin N] [--gpio-chip N]
                                [--mode ...] [--precision ...] [--models DIR] [--seconds N] [--log-level L] [--config FILE]
               classsr-edge check-config FILE
             """;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Config;
+using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
@@ -35,6 +36,7 @@ public static class RunCommand
                 Notifier = notifier,
                 Watchdog = notifier is null ? null : SystemdNotifier.WatchdogInterval(),
                 Reload = () => Reload(args, path, configPath is null, ref settings, log),
+                MakeUpscaler = mode => MakeUpscaler(settings, mode),
             };
         }
         catch (ArgumentException e)
@@ -68,7 +70,9 @@ public static class RunCommand
         if (o.Loop != n.Loop) needRestart.Add("loop");
         if (o.Listen != n.Listen) needRestart.Add("listen");
         if (o.AuthToken != n.AuthToken) needRestart.Add("auth_token");
-        if (o.Y4mToStdout != n.Y4mToStdout) needRestart.Add("output");
+        if (o.Y4mToStdout != n.Y4mToStdout || o.Framebuffer != n.Framebuffer) needRestart.Add("output");
+        if (o.FramesSocket != n.FramesSocket) needRestart.Add("frames_socket");
+        if (o.Gpio != n.Gpio) needRestart.Add("gpio_chip/led_pin/button_pin");
         if (o.JpegQuality != n.JpegQuality) needRestart.Add("jpeg_quality");
         if (needRestart.Count > 0)
             log.Warn($"reload: {string.Join(", ", needRestart)} changed; that takes a restart (systemctl restart classsr-edge)");
@@ -85,6 +89,33 @@ public static class RunCommand
         return new Upscaler(ModelSet.Load(next.ModelsDirectory), next.Engine);
     }
 
+    static GpioOptions? Gpio(Args a, DaemonConfig file)
+    {
+        int? Number(string flag, int? fromFile) => a.Get(flag) is null ? fromFile : a.Int(flag, 0);
+        int? led = Number("led-pin", file.LedPin), button = Number("button-pin", file.ButtonPin);
+        int chip = Number("gpio-chip", file.GpioChip) ?? 0;
+        return led is null && button is null ? null : new GpioOptions(chip, led, button);
+    }
+
+    /// <summary>The running engine's settings in another mode: the GPIO button's A/B switch.</summary>
+    static Upscaler MakeUpscaler(RunSettings settings, UpscaleMode mode) =>
+        new(ModelSet.Load(settings.ModelsDirectory), new EngineOptions
+        {
+            Mode = mode,
+            Precision = settings.Engine.Precision,
+            Threads = settings.Engine.Threads,
+            ClassBias = settings.Engine.ClassBias,
+            MaxRegionCells = settings.Engine.MaxRegionCells,
+            Promote = settings.Engine.Promote,
+            RunOverheadMacs = settings.Engine.RunOverheadMacs,
+        });
+
+    static OutputSpecs ParseOutputs(IReadOnlyList<string> given)
+    {
+        try { return OutputSpecs.Parse(given); }
+        catch (FormatException e) { throw new UsageException($"--output: {e.Message}"); }
+    }
+
     /// <summary>Lays the command line over <paramref name="file"/>; every flag it reads is consumed.</summary>
     /// <exception cref="UsageException">A bad flag, an unknown flag, or a combination that cannot run.</exception>
     public static RunSettings Resolve(Args a, DaemonConfig file)
@@ -95,6 +126,7 @@ public static class RunCommand
         DaemonOptions options;
         try
         {
+            var outputs = a.GetAll("output") is { Count: > 0 } given ? ParseOutputs(given) : file.Outputs ?? OutputSpecs.None;
             options = new DaemonOptions
             {
                 Source = a.Get("source") ?? file.Source ?? "synthetic",
@@ -108,13 +140,16 @@ public static class RunCommand
                     var l => ListenAddress.Parse(l),
                 },
                 AuthToken = a.Get("auth-token") ?? file.AuthToken,
-                Y4mToStdout = a.Get("output") switch
+                Y4mToStdout = outputs.Y4mToStdout,
+                Framebuffer = outputs.Framebuffer,
+                FramesSocket = a.Get("frames-socket") switch
                 {
-                    null => file.Y4mToStdout ?? false,
-                    "y4m:-" => true,
-                    "none" => false,
-                    var o => throw new UsageException($"--output: '{o}' is not y4m:- (the only output so far) or none"),
+                    null => file.FramesSocketSet ? file.FramesSocket : FrameSocketSink.DefaultPath,
+                    "none" => null,
+                    "" => throw new UsageException("--frames-socket: give a path or none"),
+                    var path => path,
                 },
+                Gpio = Gpio(a, file),
                 JpegQuality = a.Get("jpeg-quality") is null ? file.JpegQuality ?? 80 : a.Int("jpeg-quality", 80),
                 Duration = a.Get("seconds") is null ? null : TimeSpan.FromSeconds(a.Double("seconds", 0)),
             };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
@@ -38,10 +39,52 @@ public sealed class DaemonHost
     /// </summary>
     public Func<Upscaler?>? Reload { get; init; }
 
+    /// <summary>
+    /// Builds an upscaler like the running one in another mode, for the GPIO button's A/B switch; run off the
+    /// pipeline's threads. The host owns and frees what it returns. Null: the button only logs.
+    /// </summary>
+    public Func<UpscaleMode, Upscaler>? MakeUpscaler { get; init; }
+
+    /// <summary>Opens the LED and button lines; the board's GPIO unless a test hands in its twin.</summary>
+    public Func<GpioOptions, IGpioPins> OpenGpio { get; init; } = options => new GpioPins(options);
+
+    /// <summary>The raw-frame socket, bound; null when none was asked for or the default's directory is missing.</summary>
+    FrameSocketSink? FrameSocket()
+    {
+        if (_options.FramesSocket is not { } path)
+            return null;
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!_options.FramesSocketExplicit && !Directory.Exists(dir))
+        {
+            _log.Info($"no raw-frame socket: {dir} does not exist (the systemd unit makes it; --frames-socket PATH picks another)");
+            return null;
+        }
+        var sink = new FrameSocketSink(path, _log);
+        try
+        {
+            sink.Bind();
+        }
+        catch (IOException e) when (!_options.FramesSocketExplicit)
+        {
+            // The default is a convenience: a second daemon run by hand beside the service must still start.
+            _log.Warn($"no raw-frame socket: {e.Message}");
+            return null;
+        }
+        return sink;
+    }
+
+    /// <summary>Each raw-frame client's drops as a stage of its own ("socket:ID"): a slow reader is told apart from a slow pipeline.</summary>
+    static PipelineState WithSocketClients(PipelineState state, FrameSocketSink socket)
+    {
+        foreach (var c in socket.Clients)
+            state.Drops[$"socket:{c.Id}"] = c.Dropped;
+        return state;
+    }
+
     /// <summary>Runs until stopped; returns the process exit code.</summary>
     /// <param name="upscaler">Owned by the caller; only the upscale thread touches it while this runs.</param>
     /// <exception cref="FormatException">The source spec is not understood.</exception>
-    /// <exception cref="IOException">The HTTP address cannot be bound.</exception>
+    /// <exception cref="IOException">The HTTP address or the raw-frame socket cannot be bound.</exception>
     public int Run(Upscaler upscaler, CancellationToken cancel = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -59,31 +102,41 @@ public sealed class DaemonHost
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; Stop(0); });
         FramePipeline? running = null;
         var reloadGate = new Lock();
-        void ReloadNow()
+        // Builds an upscaler off the pipeline's threads and hands it over between frames. One at a time: a burst
+        // of SIGHUPs or button presses must not build several upscalers at once on a small board.
+        void SwapUpscaler(string cause, string rejected, Func<Upscaler?> make)
         {
-            // One reload at a time: a burst of SIGHUPs must not build several upscalers at once on a small board.
             lock (reloadGate)
             {
-                if (stop.IsCancellationRequested || Reload is null)
+                if (stop.IsCancellationRequested)
                     return;
-                // Reload records what it applied; before the pipeline runs there is nothing to apply it to.
+                // A reload records what it applied; before the pipeline runs there is nothing to apply it to.
                 if (running is not { } p)
                 {
-                    _log.Warn("SIGHUP before the pipeline started; ignored");
+                    _log.Warn($"{cause} before the pipeline started; ignored");
                     return;
                 }
-                _log.Info("SIGHUP: reloading the configuration");
                 try
                 {
-                    if (Reload() is { } next)
+                    if (make() is { } next)
                         p.ReplaceUpscaler(next);
                 }
                 catch (Exception e) when (e is ArgumentException or FormatException or IOException or UnauthorizedAccessException
                     or ClassSR.Edge.Models.ModelException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
                 {
-                    _log.Error($"reload rejected, keeping the running configuration: {e.Message}");
+                    _log.Error($"{rejected}, keeping the running configuration: {e.Message}");
                 }
             }
+        }
+        void ReloadNow()
+        {
+            if (Reload is null)
+                return;
+            SwapUpscaler("SIGHUP", "reload rejected", () =>
+            {
+                _log.Info("SIGHUP: reloading the configuration");
+                return Reload();
+            });
         }
         // Without a handler SIGHUP would kill the process; with no config to reload it is logged and ignored.
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
@@ -95,6 +148,8 @@ public sealed class DaemonHost
                 ThreadPool.QueueUserWorkItem(_ => ReloadNow());
         });
 
+        // Opened before anything runs, so a wrong chip or pin fails start-up with its reason.
+        using var gpio = _options.Gpio is { Any: true } pins ? OpenGpio(pins) : null;
         using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop);
         var sinks = new List<FrameSink>();
         HttpSink? http = null;
@@ -105,6 +160,15 @@ public sealed class DaemonHost
         }
         if (_options.Y4mToStdout)
             sinks.Add(new Y4mSink(Console.OpenStandardOutput(), () => source.Fps));
+        if (_options.Framebuffer is { } fbPath)
+        {
+            var fb = FramebufferSink.Open(fbPath);
+            _log.Info($"showing frames on {fb.Describe()}");
+            sinks.Add(fb);
+        }
+        var frameSocket = FrameSocket();
+        if (frameSocket != null)
+            sinks.Add(frameSocket);
         foreach (var s in sinks)
         {
             s.Failed = (sink, e) =>
@@ -115,24 +179,35 @@ public sealed class DaemonHost
             };
         }
 
+        // A y4m pipe's reader wants the end of the stream, unless a server or a screen is showing the frames too.
+        bool holdLastFrame = !_options.Y4mToStdout || sinks.Any(s => s is HttpSink or FramebufferSink);
         using var pipeline = new FramePipeline(source, upscaler, sinks, _log)
         {
             Faulted = _ => Stop(1),
-            // With only stdout to feed, a finished source means a finished output; a server keeps showing NO SIGNAL.
-            HoldLastFrameAtEnd = http != null,
-            SourceEnded = http is null ? () => Stop(0) : null,
+            HoldLastFrameAtEnd = holdLastFrame,
+            SourceEnded = holdLastFrame ? null : () => Stop(0),
             // Upscalers built by reloads are the host's; the caller's stays the caller's.
             Retired = u => { if (!ReferenceEquals(u, upscaler)) u.Dispose(); },
         };
         running = pipeline;
         if (http != null)
         {
-            http.State = pipeline.Snapshot;
+            http.State = frameSocket is null ? pipeline.Snapshot : () => WithSocketClients(pipeline.Snapshot(), frameSocket);
             http.StartServerAsync().GetAwaiter().GetResult();
         }
         long started = Stopwatch.GetTimestamp();
         pipeline.Start();
-        string target = http != null ? $"serving {http.Url}" : "writing y4m to stdout";
+        // The pins' event holds the button's handler for as long as the pins are open.
+        if (gpio != null && _options.Gpio!.ButtonPin != null)
+            _ = new ModeButton(gpio, upscaler.Mode, mode =>
+            {
+                _log.Info($"button: switching to {mode.ToString().ToLowerInvariant()}");
+                if (MakeUpscaler is { } make)
+                    ThreadPool.QueueUserWorkItem(_ => SwapUpscaler("button", "mode switch rejected", () => make(mode)));
+            });
+        var light = gpio != null && _options.Gpio!.LedPin != null ? new StatusLight(gpio, () => pipeline.Signal) : null;
+        light?.Start();
+        string target = http != null ? $"serving {http.Url}" : $"writing to {string.Join(", ", sinks.Select(s => s.Stage))}";
         _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
             $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");
 
@@ -159,6 +234,7 @@ public sealed class DaemonHost
         lock (reloadGate)
             running = null;
 
+        light?.Stop();
         var serverStopped = http?.StopServerAsync() ?? Task.CompletedTask;
         pipeline.Stop(StopBudget);
         if (!serverStopped.Wait(StopBudget))

@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Sinks;
 
 namespace ClassSR.Edge.Daemon;
@@ -17,9 +18,21 @@ public sealed class DaemonOptions
     public string? AuthToken { get; init; }
     /// <summary>Write upscaled frames as YUV4MPEG2 to stdout.</summary>
     public bool Y4mToStdout { get; init; }
+    /// <summary>A framebuffer device to show upscaled frames on (<c>--output fb:/dev/fb0</c>); null: none.</summary>
+    public string? Framebuffer { get; init; }
+    /// <summary>
+    /// The raw-frame Unix socket; null: none. The default lives in systemd's RuntimeDirectory and is skipped
+    /// when that directory does not exist (a run outside the service).
+    /// </summary>
+    public string? FramesSocket { get; init; } = FrameSocketSink.DefaultPath;
+    /// <summary>Status LED and mode button lines; null: no GPIO.</summary>
+    public GpioOptions? Gpio { get; init; }
     public int JpegQuality { get; init; } = 80;
     /// <summary>Stop after this long (tests, benchmarks); null runs until a signal.</summary>
     public TimeSpan? Duration { get; init; }
+
+    /// <summary>A socket asked for by path (not the default), which must then come up.</summary>
+    public bool FramesSocketExplicit => FramesSocket is { } p && p != FrameSocketSink.DefaultPath;
 
     /// <summary>Checks what can be checked before anything starts.</summary>
     /// <exception cref="ArgumentException">A one-line reason.</exception>
@@ -31,7 +44,8 @@ public sealed class DaemonOptions
             throw new ArgumentException($"--jpeg-quality {JpegQuality} is not in 1..100");
         if (Fps is { } f && !(f > 0 && f <= 1000))
             throw new ArgumentException($"--fps {f} is not in (0, 1000]");
-        if (Listen is null && !Y4mToStdout)
-            throw new ArgumentException("nothing to serve: --listen none needs --output y4m:-");
+        Gpio?.Validate();
+        if (Listen is null && !Y4mToStdout && Framebuffer is null && !FramesSocketExplicit)
+            throw new ArgumentException("nothing to serve: --listen none needs --output y4m:- or fb:DEVICE, or --frames-socket PATH");
     }
 }

@@ -26,7 +26,14 @@ public sealed record DaemonConfig
     public bool ListenSet { get; init; }
     public ListenAddress? Listen { get; init; }
     public string? AuthToken { get; init; }
-    public bool? Y4mToStdout { get; init; }
+    /// <summary>Every output the file names ("output": a string or a list); null: the file did not say.</summary>
+    public OutputSpecs? Outputs { get; init; }
+    /// <summary>Set when the file has "frames_socket"; <see cref="FramesSocket"/> null then means "none".</summary>
+    public bool FramesSocketSet { get; init; }
+    public string? FramesSocket { get; init; }
+    public int? GpioChip { get; init; }
+    public int? LedPin { get; init; }
+    public int? ButtonPin { get; init; }
     public UpscaleMode? Mode { get; init; }
     public Precision? Precision { get; init; }
     public string? Models { get; init; }
@@ -45,7 +52,12 @@ public sealed class ConfigFileModel
     public bool? Loop { get; set; }
     public string? Listen { get; set; }
     public string? AuthToken { get; set; }
-    public string? Output { get; set; }
+    [JsonConverter(typeof(OneOrManyStrings))]
+    public List<string>? Output { get; set; }
+    public string? FramesSocket { get; set; }
+    public int? GpioChip { get; set; }
+    public int? LedPin { get; set; }
+    public int? ButtonPin { get; set; }
     public string? Mode { get; set; }
     public string? Precision { get; set; }
     public string? Models { get; set; }
@@ -137,19 +149,24 @@ public static partial class ConfigFile
             ListenSet = m.Listen != null,
             Listen = listen,
             AuthToken = NotEmpty("auth_token", m.AuthToken),
-            Y4mToStdout = m.Output switch
-            {
-                null => null,
-                "y4m:-" => true,
-                "none" => false,
-                var o => throw Bad("output", Quote(o), "is not y4m:- or none"),
-            },
+            Outputs = m.Output is null ? null : ParseOutputs(m.Output),
+            GpioChip = NotNegative("gpio_chip", m.GpioChip),
+            LedPin = NotNegative("led_pin", m.LedPin),
+            ButtonPin = NotNegative("button_pin", m.ButtonPin),
+            FramesSocketSet = m.FramesSocket != null,
+            FramesSocket = NotEmpty("frames_socket", m.FramesSocket) is "none" ? null : m.FramesSocket,
             Mode = m.Mode is null ? null : ParseMode(m.Mode) ?? throw Bad("mode", Quote(m.Mode), $"is not one of {ModeNames}"),
             Precision = m.Precision is null ? null : ParsePrecision(m.Precision) ?? throw Bad("precision", Quote(m.Precision), $"is not one of {PrecisionNames}"),
             Models = NotEmpty("models", m.Models),
             JpegQuality = m.JpegQuality,
             LogLevel = m.LogLevel is null ? null : ParseLogLevel(m.LogLevel) ?? throw Bad("log_level", Quote(m.LogLevel), $"is not one of {LogLevelNames}"),
         };
+    }
+
+    static OutputSpecs ParseOutputs(List<string> outputs)
+    {
+        try { return OutputSpecs.Parse(outputs); }
+        catch (FormatException e) { throw new ConfigException($"\"output\": {e.Message}"); }
     }
 
     public static UpscaleMode? ParseMode(string s) => s switch
@@ -179,6 +196,9 @@ public static partial class ConfigFile
         _ => null,
     };
 
+    static int? NotNegative(string key, int? value) =>
+        value is < 0 ? throw Bad(key, value.Value.ToString(CultureInfo.InvariantCulture), "is negative") : value;
+
     static string? NotEmpty(string key, string? value) =>
         value is "" ? throw Bad(key, "\"\"", "is empty (leave the key out for the default)") : value;
 
@@ -191,7 +211,7 @@ public static partial class ConfigFile
     {
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, mode, precision, models, jpeg_quality, log_level)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level, gpio_chip, led_pin, button_pin)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -204,9 +224,10 @@ public static partial class ConfigFile
     static string? Expected(string key) => key switch
     {
         "fps" => "a number",
-        "jpeg_quality" => "an integer",
+        "jpeg_quality" or "gpio_chip" or "led_pin" or "button_pin" => "an integer",
         "loop" => "true or false",
-        "source" or "raw" or "listen" or "auth_token" or "output" or "mode" or "precision" or "models" or "log_level" => "a string",
+        "output" => "a string or a list of strings",
+        "source" or "raw" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" => "a string",
         _ => null,
     };
 
@@ -216,3 +237,27 @@ public static partial class ConfigFile
 
 [JsonSerializable(typeof(string))]
 internal sealed partial class ConfigStringJson : JsonSerializerContext;
+
+/// <summary>"output" may be one string or a list of them: one output is the common case and stays short to write.</summary>
+internal sealed class OneOrManyStrings : JsonConverter<List<string>>
+{
+    public override List<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+            return [reader.GetString()!];
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new JsonException("could not be converted");
+        var list = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            list.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException("could not be converted"));
+        return list;
+    }
+
+    public override void Write(Utf8JsonWriter writer, List<string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (var s in value)
+            writer.WriteStringValue(s);
+        writer.WriteEndArray();
+    }
+}

@@ -64,6 +64,9 @@ public sealed class FramePipeline : IDisposable
 
     public IReadOnlyList<FrameSink> Sinks => _sinks;
 
+    /// <summary>The source is delivering frames (false while NO SIGNAL is shown).</summary>
+    public bool Signal => _signal;
+
     /// <summary>Frames upscaled so far; a watchdog reads it to tell a working pipeline from a stuck one.</summary>
     public long ProcessedFrames => Interlocked.Read(ref _processed);
 

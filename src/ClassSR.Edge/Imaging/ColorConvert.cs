@@ -299,7 +299,11 @@ public static class ColorConvert
         }
     }
 
-    private readonly struct Inverse
+    /// <summary>The YCbCr to RGB transform of <paramref name="range"/>, for writers that place each pixel themselves.</summary>
+    public static Inverse InverseOf(ColorRange range) => Inverses[(int)range];
+
+    /// <summary>BT.601 YCbCr to RGB in 16-bit fixed point for one swing.</summary>
+    public readonly struct Inverse
     {
         private readonly int _y, _yOffset, _rv, _gu, _gv, _bu;
 
@@ -322,9 +326,18 @@ public static class ColorConvert
             b = _bu * u + Half;
         }
 
+        /// <summary>Bits below the point in <see cref="LumaTerm"/> and the chroma terms (the rounding half is in the chroma terms).</summary>
+        public const int FractionBits = Shift;
+
+        /// <summary>
+        /// A channel is <c>(LumaTerm(y) + chroma term) &gt;&gt; FractionBits</c>, clamped: split so a writer can tabulate
+        /// each part once (a framebuffer draws millions of pixels from a few hundred distinct values).
+        /// </summary>
+        public int LumaTerm(int y) => _y * (y - _yOffset);
+
         public unsafe void Store(int y, int rc, int gc, int bc, byte* o)
         {
-            int l = _y * (y - _yOffset);
+            int l = LumaTerm(y);
             o[0] = Clamp((l + rc) >> Shift);
             o[1] = Clamp((l + gc) >> Shift);
             o[2] = Clamp((l + bc) >> Shift);

@@ -1,6 +1,7 @@
 using ClassSR.Edge.Cli;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Config;
+using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
@@ -39,7 +40,7 @@ public class ConfigFileTests
         Assert.True(c.ListenSet);
         Assert.Equal(ListenAddress.Parse("0.0.0.0:9000"), c.Listen);
         Assert.Equal("s3cret", c.AuthToken);
-        Assert.True(c.Y4mToStdout);
+        Assert.True(c.Outputs!.Y4mToStdout);
         Assert.Equal(UpscaleMode.Bicubic, c.Mode);
         Assert.Equal(Precision.Fp32, c.Precision);
         Assert.Equal("/opt/models", c.Models);
@@ -62,7 +63,7 @@ public class ConfigFileTests
     [InlineData("""{"log_level": "loud"}""", "config.json: \"log_level\": \"loud\" is not one of debug, info, warn, error")]
     [InlineData("""{"jpeg_quality": 101}""", "config.json: \"jpeg_quality\": 101 is not in 1..100")]
     [InlineData("""{"fps": 0}""", "config.json: \"fps\": 0 is not in (0, 1000]")]
-    [InlineData("""{"output": "file.y4m"}""", "config.json: \"output\": \"file.y4m\" is not y4m:- or none")]
+    [InlineData("""{"output": "file.y4m"}""", "config.json: \"output\": 'file.y4m' is not y4m:-, fb:/dev/fbN or none")]
     [InlineData("""{"listen": "nowhere"}""", "config.json: \"listen\": \"nowhere\" is not ADDR:PORT or none")]
     [InlineData("""{"source": ""}""", "config.json: \"source\": \"\" is empty (leave the key out for the default)")]
     [InlineData("""{"fps": "fast"}""", "config.json: \"fps\" must be a number")]
@@ -123,6 +124,47 @@ public class ConfigFileTests
         Assert.Equal(80, defaults.Daemon.JpegQuality);
         Assert.Equal(UpscaleMode.ClassSR, defaults.Engine.Mode);
     }
+
+    [Fact]
+    public void Outputs_are_a_list_in_the_file_and_a_repeated_flag_on_the_command_line()
+    {
+        var file = ConfigFile.Parse("""{"output": ["y4m:-", "fb:/dev/fb1"], "frames_socket": "none"}""", "c");
+        Assert.Equal(new OutputSpecs(true, "/dev/fb1"), file.Outputs);
+        var fromFile = Resolve(file);
+        Assert.True(fromFile.Daemon.Y4mToStdout);
+        Assert.Equal("/dev/fb1", fromFile.Daemon.Framebuffer);
+        Assert.Null(fromFile.Daemon.FramesSocket);
+
+        var flags = Resolve(file, "--output", "fb:/dev/fb0", "--output", "y4m:-", "--frames-socket", "/tmp/f.sock");
+        Assert.Equal(("/dev/fb0", true, "/tmp/f.sock"), (flags.Daemon.Framebuffer, flags.Daemon.Y4mToStdout, flags.Daemon.FramesSocket));
+        var none = Resolve(file, "--output", "none");
+        Assert.Equal((null, false), (none.Daemon.Framebuffer, none.Daemon.Y4mToStdout));
+        Assert.Equal(FrameSocketSink.DefaultPath, Resolve(DaemonConfig.Empty).Daemon.FramesSocket);
+
+        Assert.Contains("only one framebuffer", Assert.Throws<UsageException>(() => Resolve(file, "--output", "fb:/dev/fb0", "--output", "fb:/dev/fb1")).Message);
+        Assert.Equal("--output: 'none' cannot be combined with other outputs",
+            Assert.Throws<UsageException>(() => Resolve(file, "--output", "none", "--output", "y4m:-")).Message);
+        Assert.Equal("c: \"output\" must be a string or a list of strings", Error2("""{"output": [1]}"""));
+        Assert.Equal("c: \"output\": y4m:- is given twice", Error2("""{"output": ["y4m:-", "y4m:-"]}"""));
+        // A socket alone is something to serve: no HTTP is then fine.
+        Assert.Null(Resolve(DaemonConfig.Empty, "--listen", "none", "--frames-socket", "/tmp/f.sock").Daemon.Listen);
+    }
+
+    [Fact]
+    public void Gpio_lines_come_from_the_file_or_the_flags()
+    {
+        var file = ConfigFile.Parse("""{"gpio_chip": 4, "led_pin": 17, "button_pin": 27}""", "c");
+        Assert.Equal(new GpioOptions(4, 17, 27), Resolve(file).Daemon.Gpio);
+        Assert.Equal(new GpioOptions(4, 22, 27), Resolve(file, "--led-pin", "22").Daemon.Gpio);
+        Assert.Equal(new GpioOptions(0, null, 5), Resolve(DaemonConfig.Empty, "--button-pin", "5").Daemon.Gpio);
+        Assert.Null(Resolve(DaemonConfig.Empty).Daemon.Gpio);
+        Assert.Equal("c: \"led_pin\": -1 is negative", Error2("""{"led_pin": -1}"""));
+        Assert.Equal("c: \"button_pin\" must be an integer", Error2("""{"button_pin": "GPIO27"}"""));
+        Assert.Equal("--led-pin and --button-pin are both 17",
+            Assert.Throws<UsageException>(() => Resolve(file, "--button-pin", "17")).Message);
+    }
+
+    static string Error2(string json) => Assert.Throws<ConfigException>(() => ConfigFile.Parse(json, "c")).Message;
 
     static string Write(string json)
     {
