@@ -11,6 +11,8 @@ public sealed class Args
 {
     readonly List<string> _positional = [];
     readonly Dictionary<string, string?> _options = [];
+    // Every value of an option given more than once (--output), in order; Get sees the last.
+    readonly Dictionary<string, List<string>> _all = [];
     readonly HashSet<string> _used = [];
 
     public Args(ReadOnlySpan<string> argv, IReadOnlySet<string> flags)
@@ -23,11 +25,11 @@ public sealed class Args
                 string name = a[2..];
                 int eq = name.IndexOf('=');
                 if (eq >= 0)
-                    _options[name[..eq]] = name[(eq + 1)..];
+                    Add(name[..eq], name[(eq + 1)..]);
                 else if (flags.Contains(name))
                     _options[name] = null;
                 else if (i + 1 < argv.Length)
-                    _options[name] = argv[++i];
+                    Add(name, argv[++i]);
                 else
                     throw new UsageException($"option --{name} needs a value");
             }
@@ -36,7 +38,22 @@ public sealed class Args
         }
     }
 
+    void Add(string name, string value)
+    {
+        _options[name] = value;
+        if (!_all.TryGetValue(name, out var values))
+            _all[name] = values = [];
+        values.Add(value);
+    }
+
     public IReadOnlyList<string> Positional => _positional;
+
+    /// <summary>All values of a repeatable option, in command-line order.</summary>
+    public IReadOnlyList<string> GetAll(string name)
+    {
+        _used.Add(name);
+        return _all.TryGetValue(name, out var values) ? values : [];
+    }
 
     public string? Get(string name)
     {

@@ -66,9 +66,11 @@ public static class RunCommand
         if (o.Raw != n.Raw) needRestart.Add("raw");
         if (o.Fps != n.Fps) needRestart.Add("fps");
         if (o.Loop != n.Loop) needRestart.Add("loop");
+        if (o.Size != n.Size) needRestart.Add("size");
+        if (o.PixelFormat != n.PixelFormat) needRestart.Add("pixel_format");
         if (o.Listen != n.Listen) needRestart.Add("listen");
         if (o.AuthToken != n.AuthToken) needRestart.Add("auth_token");
-        if (o.Y4mToStdout != n.Y4mToStdout) needRestart.Add("output");
+        if (o.Y4mToStdout != n.Y4mToStdout || !o.V4l2Outputs.SequenceEqual(n.V4l2Outputs)) needRestart.Add("output");
         if (o.JpegQuality != n.JpegQuality) needRestart.Add("jpeg_quality");
         if (needRestart.Count > 0)
             log.Warn($"reload: {string.Join(", ", needRestart)} changed; that takes a restart (systemctl restart classsr-edge)");
@@ -95,12 +97,18 @@ public static class RunCommand
         DaemonOptions options;
         try
         {
+            var outputs = a.GetAll("output");
+            foreach (string o in outputs)
+                if (o is not ("y4m:-" or "none") && !(o.StartsWith("v4l2:", StringComparison.Ordinal) && o.Length > 5))
+                    throw new UsageException($"--output: '{o}' is not y4m:-, v4l2:DEVICE or none");
             options = new DaemonOptions
             {
                 Source = a.Get("source") ?? file.Source ?? "synthetic",
                 Raw = a.Get("raw") ?? file.Raw,
                 Fps = a.Get("fps") is null ? file.Fps : a.Double("fps", 0),
                 Loop = a.Flag("loop") || file.Loop == true,
+                Size = a.Get("size") ?? file.Size,
+                PixelFormat = a.Get("pixel-format") ?? file.PixelFormat,
                 Listen = a.Get("listen") switch
                 {
                     null => file.ListenSet ? file.Listen : ListenAddress.Default,
@@ -108,13 +116,10 @@ public static class RunCommand
                     var l => ListenAddress.Parse(l),
                 },
                 AuthToken = a.Get("auth-token") ?? file.AuthToken,
-                Y4mToStdout = a.Get("output") switch
-                {
-                    null => file.Y4mToStdout ?? false,
-                    "y4m:-" => true,
-                    "none" => false,
-                    var o => throw new UsageException($"--output: '{o}' is not y4m:- (the only output so far) or none"),
-                },
+                // Any --output replaces the file's outputs; "none" alone means no output besides HTTP.
+                Y4mToStdout = outputs.Count == 0 ? file.Y4mToStdout ?? false : outputs.Contains("y4m:-"),
+                V4l2Outputs = outputs.Count == 0 ? file.V4l2Outputs ?? []
+                    : [.. outputs.Where(o => o.StartsWith("v4l2:", StringComparison.Ordinal)).Select(o => o[5..]).Distinct()],
                 JpegQuality = a.Get("jpeg-quality") is null ? file.JpegQuality ?? 80 : a.Int("jpeg-quality", 80),
                 Duration = a.Get("seconds") is null ? null : TimeSpan.FromSeconds(a.Double("seconds", 0)),
             };

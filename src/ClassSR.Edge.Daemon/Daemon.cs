@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ClassSR.Edge.Daemon.Devices.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
@@ -95,7 +96,7 @@ public sealed class DaemonHost
                 ThreadPool.QueueUserWorkItem(_ => ReloadNow());
         });
 
-        using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop);
+        using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop, _options.Size, _options.PixelFormat);
         var sinks = new List<FrameSink>();
         HttpSink? http = null;
         if (_options.Listen is { } listen)
@@ -105,6 +106,8 @@ public sealed class DaemonHost
         }
         if (_options.Y4mToStdout)
             sinks.Add(new Y4mSink(Console.OpenStandardOutput(), () => source.Fps));
+        foreach (string device in _options.V4l2Outputs)
+            sinks.Add(new V4l2LoopbackSink(device, new LinuxV4l2Device(), _log, () => source.Fps));
         foreach (var s in sinks)
         {
             s.Failed = (sink, e) =>
@@ -115,12 +118,14 @@ public sealed class DaemonHost
             };
         }
 
+        // A virtual camera, like a server, has readers who want a picture, not the end of the stream.
+        bool holdsPicture = http != null || _options.V4l2Outputs.Count > 0;
         using var pipeline = new FramePipeline(source, upscaler, sinks, _log)
         {
             Faulted = _ => Stop(1),
             // With only stdout to feed, a finished source means a finished output; a server keeps showing NO SIGNAL.
-            HoldLastFrameAtEnd = http != null,
-            SourceEnded = http is null ? () => Stop(0) : null,
+            HoldLastFrameAtEnd = holdsPicture,
+            SourceEnded = holdsPicture ? null : () => Stop(0),
             // Upscalers built by reloads are the host's; the caller's stays the caller's.
             Retired = u => { if (!ReferenceEquals(u, upscaler)) u.Dispose(); },
         };
@@ -132,7 +137,8 @@ public sealed class DaemonHost
         }
         long started = Stopwatch.GetTimestamp();
         pipeline.Start();
-        string target = http != null ? $"serving {http.Url}" : "writing y4m to stdout";
+        string target = http != null ? $"serving {http.Url}"
+            : _options.Y4mToStdout ? "writing y4m to stdout" : $"writing to {string.Join(", ", _options.V4l2Outputs)}";
         _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
             $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using ClassSR.Edge.Daemon.Devices.V4l2;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
@@ -22,11 +23,15 @@ public sealed record DaemonConfig
     public string? Raw { get; init; }
     public double? Fps { get; init; }
     public bool? Loop { get; init; }
+    public string? Size { get; init; }
+    public string? PixelFormat { get; init; }
     /// <summary>Set when the file has "listen"; <see cref="Listen"/> null then means "none".</summary>
     public bool ListenSet { get; init; }
     public ListenAddress? Listen { get; init; }
     public string? AuthToken { get; init; }
     public bool? Y4mToStdout { get; init; }
+    /// <summary>From "output": "v4l2:PATH"; null where the file did not say.</summary>
+    public IReadOnlyList<string>? V4l2Outputs { get; init; }
     public UpscaleMode? Mode { get; init; }
     public Precision? Precision { get; init; }
     public string? Models { get; init; }
@@ -43,6 +48,8 @@ public sealed class ConfigFileModel
     public string? Raw { get; set; }
     public double? Fps { get; set; }
     public bool? Loop { get; set; }
+    public string? Size { get; set; }
+    public string? PixelFormat { get; set; }
     public string? Listen { get; set; }
     public string? AuthToken { get; set; }
     public string? Output { get; set; }
@@ -122,6 +129,15 @@ public static partial class ConfigFile
             throw Bad("fps", f.ToString(CultureInfo.InvariantCulture), "is not in (0, 1000]");
         if (m.JpegQuality is { } q && q is < 1 or > 100)
             throw Bad("jpeg_quality", q.ToString(CultureInfo.InvariantCulture), "is not in 1..100");
+        if (m.Size is { } size)
+        {
+            try { V4l2CaptureRequest.ParseSize(size); }
+            catch (FormatException) { throw Bad("size", Quote(size), "is not WxH (16..8192 each)"); }
+        }
+        if (m.PixelFormat is { } pf && V4l2CaptureRequest.ParseFormat(pf) is null)
+            throw Bad("pixel_format", Quote(pf), $"is not one of {V4l2CaptureRequest.FormatNames}");
+        if (m.Output == "v4l2:")
+            throw Bad("output", Quote(m.Output), "has no device path");
         ListenAddress? listen = null;
         if (m.Listen is { } l && l != "none")
         {
@@ -134,6 +150,8 @@ public static partial class ConfigFile
             Raw = NotEmpty("raw", m.Raw),
             Fps = m.Fps,
             Loop = m.Loop,
+            Size = m.Size,
+            PixelFormat = m.PixelFormat,
             ListenSet = m.Listen != null,
             Listen = listen,
             AuthToken = NotEmpty("auth_token", m.AuthToken),
@@ -142,7 +160,14 @@ public static partial class ConfigFile
                 null => null,
                 "y4m:-" => true,
                 "none" => false,
-                var o => throw Bad("output", Quote(o), "is not y4m:- or none"),
+                var o when o.StartsWith("v4l2:", StringComparison.Ordinal) => false,
+                var o => throw Bad("output", Quote(o), "is not y4m:-, v4l2:DEVICE or none"),
+            },
+            V4l2Outputs = m.Output switch
+            {
+                null => null,
+                var o when o.StartsWith("v4l2:", StringComparison.Ordinal) => [o[5..]],
+                _ => [],
             },
             Mode = m.Mode is null ? null : ParseMode(m.Mode) ?? throw Bad("mode", Quote(m.Mode), $"is not one of {ModeNames}"),
             Precision = m.Precision is null ? null : ParsePrecision(m.Precision) ?? throw Bad("precision", Quote(m.Precision), $"is not one of {PrecisionNames}"),
@@ -191,7 +216,7 @@ public static partial class ConfigFile
     {
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, mode, precision, models, jpeg_quality, log_level)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, mode, precision, models, jpeg_quality, log_level)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -206,7 +231,7 @@ public static partial class ConfigFile
         "fps" => "a number",
         "jpeg_quality" => "an integer",
         "loop" => "true or false",
-        "source" or "raw" or "listen" or "auth_token" or "output" or "mode" or "precision" or "models" or "log_level" => "a string",
+        "source" or "raw" or "size" or "pixel_format" or "listen" or "auth_token" or "output" or "mode" or "precision" or "models" or "log_level" => "a string",
         _ => null,
     };
 

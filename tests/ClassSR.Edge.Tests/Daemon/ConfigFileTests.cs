@@ -62,7 +62,10 @@ public class ConfigFileTests
     [InlineData("""{"log_level": "loud"}""", "config.json: \"log_level\": \"loud\" is not one of debug, info, warn, error")]
     [InlineData("""{"jpeg_quality": 101}""", "config.json: \"jpeg_quality\": 101 is not in 1..100")]
     [InlineData("""{"fps": 0}""", "config.json: \"fps\": 0 is not in (0, 1000]")]
-    [InlineData("""{"output": "file.y4m"}""", "config.json: \"output\": \"file.y4m\" is not y4m:- or none")]
+    [InlineData("""{"output": "file.y4m"}""", "config.json: \"output\": \"file.y4m\" is not y4m:-, v4l2:DEVICE or none")]
+    [InlineData("""{"output": "v4l2:"}""", "config.json: \"output\": \"v4l2:\" has no device path")]
+    [InlineData("""{"size": "640"}""", "config.json: \"size\": \"640\" is not WxH (16..8192 each)")]
+    [InlineData("""{"pixel_format": "h264"}""", "config.json: \"pixel_format\": \"h264\" is not one of yuyv, nv12, mjpeg")]
     [InlineData("""{"listen": "nowhere"}""", "config.json: \"listen\": \"nowhere\" is not ADDR:PORT or none")]
     [InlineData("""{"source": ""}""", "config.json: \"source\": \"\" is empty (leave the key out for the default)")]
     [InlineData("""{"fps": "fast"}""", "config.json: \"fps\" must be a number")]
@@ -122,6 +125,32 @@ public class ConfigFileTests
         Assert.Equal(ListenAddress.Default, defaults.Daemon.Listen);
         Assert.Equal(80, defaults.Daemon.JpegQuality);
         Assert.Equal(UpscaleMode.ClassSR, defaults.Engine.Mode);
+    }
+
+    [Fact]
+    public void A_camera_and_virtual_cameras_come_from_the_file_or_the_command_line()
+    {
+        var file = ConfigFile.Parse("""
+            {"source": "v4l2:/dev/video0", "size": "1280x720", "pixel_format": "mjpeg", "output": "v4l2:/dev/video10"}
+            """, "c");
+        Assert.Equal(["/dev/video10"], file.V4l2Outputs!);
+        var fromFile = Resolve(file);
+        Assert.Equal(("1280x720", "mjpeg"), (fromFile.Daemon.Size, fromFile.Daemon.PixelFormat));
+        Assert.Equal(["/dev/video10"], fromFile.Daemon.V4l2Outputs);
+        Assert.False(fromFile.Daemon.Y4mToStdout);
+
+        // --output repeats, and any of them replaces the file's output.
+        var over = Resolve(file, "--output", "v4l2:/dev/video11", "--output", "y4m:-", "--output", "v4l2:/dev/video12",
+            "--size", "640x480", "--listen", "none");
+        Assert.Equal(["/dev/video11", "/dev/video12"], over.Daemon.V4l2Outputs);
+        Assert.True(over.Daemon.Y4mToStdout);
+        Assert.Equal("640x480", over.Daemon.Size);
+        Assert.Empty(Resolve(file, "--output", "none").Daemon.V4l2Outputs);
+
+        // A virtual camera alone is something to serve.
+        Assert.Null(Resolve(DaemonConfig.Empty, "--listen", "none", "--output", "v4l2:/dev/video10").Daemon.Listen);
+        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--output", "v4l2:")).Message);
+        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--listen", "none")).Message);
     }
 
     static string Write(string json)

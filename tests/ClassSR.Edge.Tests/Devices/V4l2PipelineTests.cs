@@ -185,3 +185,19 @@ public class V4l2PipelineTests
         }
     }
 }
+
+/// <summary>The CLI wiring with the real libc device: /dev/null opens but answers no V4L2 ioctl.</summary>
+public class V4l2DaemonTests
+{
+    [Fact]
+    public void A_node_that_is_not_v4l2_is_reported_and_the_daemon_keeps_running()
+    {
+        var r = ClassSR.Edge.Tests.Cli.CliRunner.Jit("run", "--source", "v4l2:/dev/null", "--size", "320x240", "--listen", "none",
+            "--output", "v4l2:/dev/null", "--models", TestModels.Quick().Directory, "--seconds", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("source v4l2:/dev/null: /dev/null: not a V4L2 device; NO SIGNAL, retrying", r.Stderr);
+        Assert.Contains("warn: /dev/null: not a V4L2 device; retrying in 0.25 s", r.Stderr);
+        Assert.Contains("writing to /dev/null", r.Stderr);
+        Assert.Contains("stopped after 2.", r.Stderr);
+    }
+}
