@@ -70,10 +70,15 @@ public class V4l2SourceTests
         Assert.Equal(0, source.CorruptFrames);
     }
 
-    [Fact]
-    public void Mjpeg_decodes_to_the_pattern_in_full_range()
+    [Theory]
+    [InlineData(JpegSubsampling.S420)]
+    [InlineData(JpegSubsampling.S422)]
+    public void Mjpeg_decodes_to_the_pattern_in_full_range(JpegSubsampling subsampling)
     {
-        using var camera = SimulatedV4l2Device.Camera(V4l2PixelFormat.Mjpeg);
+        using var camera = new SimulatedV4l2Device(V4l2Abi.CapVideoCapture | V4l2Abi.CapStreaming, [V4l2Abi.PixFmtMjpeg], [(320, 240)])
+        {
+            MjpegSubsampling = subsampling,
+        };
         using var source = Open(camera);
         Assert.Equal(V4l2PixelFormat.Mjpeg, source.Format);
         var got = Read(source);
@@ -214,13 +219,14 @@ public class V4l2SourceTests
     }
 
     [Theory]
-    [InlineData(V4l2PixelFormat.Yuyv)]
-    [InlineData(V4l2PixelFormat.Nv12)]
-    [InlineData(V4l2PixelFormat.Mjpeg)]
-    public void Reading_frames_allocates_nothing(V4l2PixelFormat format)
+    [InlineData(V4l2PixelFormat.Yuyv, JpegSubsampling.S420)]
+    [InlineData(V4l2PixelFormat.Nv12, JpegSubsampling.S420)]
+    [InlineData(V4l2PixelFormat.Mjpeg, JpegSubsampling.S420)]
+    [InlineData(V4l2PixelFormat.Mjpeg, JpegSubsampling.S422)]
+    public void Reading_frames_allocates_nothing(V4l2PixelFormat format, JpegSubsampling subsampling)
     {
         using var camera = new SimulatedV4l2Device(V4l2Abi.CapVideoCapture | V4l2Abi.CapStreaming,
-            [V4l2CaptureRequest.FourCc(format)], [(320, 240)], fps: 1000);
+            [V4l2CaptureRequest.FourCc(format)], [(320, 240)], fps: 1000) { MjpegSubsampling = subsampling };
         using var source = Open(camera);
         var frame = new YuvFrame(320, 240);
         for (int i = 0; i < 3; i++)

@@ -28,6 +28,7 @@ public sealed unsafe class SimulatedV4l2Device : IV4l2Device
     V4l2PixFormat _capture, _output;
     YuvFrame? _scene;
     JpegEncoder? _jpeg;
+    byte[] _rgb = [];
 
     /// <param name="capabilities">V4L2_CAP_* of the node.</param>
     /// <param name="formats">The capture formats it offers, in ENUM_FMT order.</param>
@@ -56,6 +57,12 @@ public sealed unsafe class SimulatedV4l2Device : IV4l2Device
 
     /// <summary>Bytes of padding the driver adds to every row of YUYV and NV12, as many do for alignment.</summary>
     public int RowPadding { get; init; }
+
+    /// <summary>
+    /// The chroma subsampling of its MJPEG: 4:2:0 by default; many UVC webcams send 4:2:2, which takes the
+    /// decoder's other path.
+    /// </summary>
+    public JpegSubsampling MjpegSubsampling { get; init; } = JpegSubsampling.S420;
 
     /// <summary>Successful opens so far.</summary>
     public int Opens { get; private set; }
@@ -412,7 +419,16 @@ public sealed unsafe class SimulatedV4l2Device : IV4l2Device
                     return 1000;
                 }
                 _jpeg ??= new JpegEncoder();
-                int length = _jpeg.EncodeI420(scene, 95);
+                int length;
+                if (MjpegSubsampling == JpegSubsampling.S420)
+                    length = _jpeg.EncodeI420(scene, 95);
+                else
+                {
+                    if (_rgb.Length != 3 * scene.Width * scene.Height)
+                        _rgb = new byte[3 * scene.Width * scene.Height];
+                    ColorConvert.YuvToRgb(scene, _rgb);
+                    length = _jpeg.EncodeRgb(_rgb, scene.Width, scene.Height, 95, MjpegSubsampling);
+                }
                 _jpeg.Encoded.CopyTo(data);
                 return (uint)length;
         }
