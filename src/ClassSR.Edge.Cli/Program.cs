@@ -14,9 +14,10 @@ namespace ClassSR.Edge.Cli
                                           [--models DIR] [--class-map FILE] [--threads N] [--cost-model measured|macs]
               classsr-edge eval --hr DIR [--lr DIR] [--mode ...] [--precision ...] [--json FILE] [--models DIR]
               classsr-edge info [--models DIR]
-              classsr-edge run [--source synthetic|y4m:PATH|raw:PATH] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]
-                               [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-|fb:/dev/fbN|none]... [--jpeg-quality Q]
-                               [--frames-socket PATH|none] [--led-pin N] [--button-pin N] [--gpio-chip N]
+              classsr-edge run [--source synthetic|y4m:PATH|raw:PATH|v4l2:DEVICE] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]
+                               [--size WxH] [--pixel-format yuyv|nv12|mjpeg]
+                               [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-|fb:/dev/fbN|v4l2:DEVICE|none]...
+                               [--jpeg-quality Q] [--frames-socket PATH|none] [--led-pin N] [--button-pin N] [--gpio-chip N]
                                [--mode ...] [--precision ...] [--models DIR] [--seconds N] [--log-level L] [--config FILE]
               classsr-edge check-config FILE
             """;

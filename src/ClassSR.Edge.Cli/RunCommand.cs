@@ -68,9 +68,11 @@ public static class RunCommand
         if (o.Raw != n.Raw) needRestart.Add("raw");
         if (o.Fps != n.Fps) needRestart.Add("fps");
         if (o.Loop != n.Loop) needRestart.Add("loop");
+        if (o.Size != n.Size) needRestart.Add("size");
+        if (o.PixelFormat != n.PixelFormat) needRestart.Add("pixel_format");
         if (o.Listen != n.Listen) needRestart.Add("listen");
         if (o.AuthToken != n.AuthToken) needRestart.Add("auth_token");
-        if (o.Y4mToStdout != n.Y4mToStdout || o.Framebuffer != n.Framebuffer) needRestart.Add("output");
+        if (o.Y4mToStdout != n.Y4mToStdout || o.Framebuffer != n.Framebuffer || !o.V4l2Outputs.SequenceEqual(n.V4l2Outputs)) needRestart.Add("output");
         if (o.FramesSocket != n.FramesSocket) needRestart.Add("frames_socket");
         if (o.Gpio != n.Gpio) needRestart.Add("gpio_chip/led_pin/button_pin");
         if (o.JpegQuality != n.JpegQuality) needRestart.Add("jpeg_quality");
@@ -133,6 +135,8 @@ public static class RunCommand
                 Raw = a.Get("raw") ?? file.Raw,
                 Fps = a.Get("fps") is null ? file.Fps : a.Double("fps", 0),
                 Loop = a.Flag("loop") || file.Loop == true,
+                Size = a.Get("size") ?? file.Size,
+                PixelFormat = a.Get("pixel-format") ?? file.PixelFormat,
                 Listen = a.Get("listen") switch
                 {
                     null => file.ListenSet ? file.Listen : ListenAddress.Default,
@@ -142,6 +146,7 @@ public static class RunCommand
                 AuthToken = a.Get("auth-token") ?? file.AuthToken,
                 Y4mToStdout = outputs.Y4mToStdout,
                 Framebuffer = outputs.Framebuffer,
+                V4l2Outputs = outputs.V4l2,
                 FramesSocket = a.Get("frames-socket") switch
                 {
                     null => file.FramesSocketSet ? file.FramesSocket : FrameSocketSink.DefaultPath,

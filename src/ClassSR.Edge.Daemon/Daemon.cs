@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ClassSR.Edge.Daemon.Devices.Gpio;
+using ClassSR.Edge.Daemon.Devices.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
@@ -150,7 +151,7 @@ public sealed class DaemonHost
 
         // Opened before anything runs, so a wrong chip or pin fails start-up with its reason.
         using var gpio = _options.Gpio is { Any: true } pins ? OpenGpio(pins) : null;
-        using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop);
+        using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop, _options.Size, _options.PixelFormat);
         var sinks = new List<FrameSink>();
         HttpSink? http = null;
         if (_options.Listen is { } listen)
@@ -169,6 +170,8 @@ public sealed class DaemonHost
         var frameSocket = FrameSocket();
         if (frameSocket != null)
             sinks.Add(frameSocket);
+        foreach (string device in _options.V4l2Outputs)
+            sinks.Add(new V4l2LoopbackSink(device, new LinuxV4l2Device(), _log, () => source.Fps));
         foreach (var s in sinks)
         {
             s.Failed = (sink, e) =>
@@ -179,13 +182,18 @@ public sealed class DaemonHost
             };
         }
 
-        // A y4m pipe's reader wants the end of the stream, unless a server or a screen is showing the frames too.
-        bool holdLastFrame = !_options.Y4mToStdout || sinks.Any(s => s is HttpSink or FramebufferSink);
+        // A y4m pipe's reader wants the end of the stream; a server, a screen or a virtual camera has viewers who want
+        // a picture, NO SIGNAL included.
+        bool holdLastFrame = !_options.Y4mToStdout || sinks.Any(s => s is HttpSink or FramebufferSink) || _options.V4l2Outputs.Count > 0;
+        foreach (var sink in sinks.OfType<Y4mSink>())
+            sink.Lossless = !holdLastFrame;
         using var pipeline = new FramePipeline(source, upscaler, sinks, _log)
         {
             Faulted = _ => Stop(1),
             HoldLastFrameAtEnd = holdLastFrame,
             SourceEnded = holdLastFrame ? null : () => Stop(0),
+            // Nobody watches live: a pipe in and a pipe out is a transcode, where every frame counts (ffmpeg's way).
+            Lossless = !holdLastFrame,
             // Upscalers built by reloads are the host's; the caller's stays the caller's.
             Retired = u => { if (!ReferenceEquals(u, upscaler)) u.Dispose(); },
         };

@@ -13,6 +13,10 @@ public sealed class DaemonOptions
     /// <summary>Pacing for file and synthetic sources; null keeps the source's own rate.</summary>
     public double? Fps { get; init; }
     public bool Loop { get; init; }
+    /// <summary>WxH to ask a v4l2: camera for; null: 640x480.</summary>
+    public string? Size { get; init; }
+    /// <summary>yuyv, nv12 or mjpeg to ask a v4l2: camera for; null: the first of nv12, yuyv, mjpeg it offers.</summary>
+    public string? PixelFormat { get; init; }
     /// <summary>Null: no HTTP server.</summary>
     public ListenAddress? Listen { get; init; } = ListenAddress.Default;
     public string? AuthToken { get; init; }
@@ -27,6 +31,8 @@ public sealed class DaemonOptions
     public string? FramesSocket { get; init; } = FrameSocketSink.DefaultPath;
     /// <summary>Status LED and mode button lines; null: no GPIO.</summary>
     public GpioOptions? Gpio { get; init; }
+    /// <summary>v4l2loopback nodes to write upscaled frames to (--output v4l2:PATH, repeatable).</summary>
+    public IReadOnlyList<string> V4l2Outputs { get; init; } = [];
     public int JpegQuality { get; init; } = 80;
     /// <summary>Stop after this long (tests, benchmarks); null runs until a signal.</summary>
     public TimeSpan? Duration { get; init; }
@@ -45,7 +51,7 @@ public sealed class DaemonOptions
         if (Fps is { } f && !(f > 0 && f <= 1000))
             throw new ArgumentException($"--fps {f} is not in (0, 1000]");
         Gpio?.Validate();
-        if (Listen is null && !Y4mToStdout && Framebuffer is null && !FramesSocketExplicit)
-            throw new ArgumentException("nothing to serve: --listen none needs --output y4m:- or fb:DEVICE, or --frames-socket PATH");
+        if (Listen is null && !Y4mToStdout && Framebuffer is null && V4l2Outputs.Count == 0 && !FramesSocketExplicit)
+            throw new ArgumentException("nothing to serve: --listen none needs --output y4m:-, fb:DEVICE or v4l2:DEVICE, or --frames-socket PATH");
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using ClassSR.Edge.Daemon.Devices.V4l2;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
@@ -22,6 +23,8 @@ public sealed record DaemonConfig
     public string? Raw { get; init; }
     public double? Fps { get; init; }
     public bool? Loop { get; init; }
+    public string? Size { get; init; }
+    public string? PixelFormat { get; init; }
     /// <summary>Set when the file has "listen"; <see cref="Listen"/> null then means "none".</summary>
     public bool ListenSet { get; init; }
     public ListenAddress? Listen { get; init; }
@@ -50,6 +53,8 @@ public sealed class ConfigFileModel
     public string? Raw { get; set; }
     public double? Fps { get; set; }
     public bool? Loop { get; set; }
+    public string? Size { get; set; }
+    public string? PixelFormat { get; set; }
     public string? Listen { get; set; }
     public string? AuthToken { get; set; }
     [JsonConverter(typeof(OneOrManyStrings))]
@@ -134,6 +139,13 @@ public static partial class ConfigFile
             throw Bad("fps", f.ToString(CultureInfo.InvariantCulture), "is not in (0, 1000]");
         if (m.JpegQuality is { } q && q is < 1 or > 100)
             throw Bad("jpeg_quality", q.ToString(CultureInfo.InvariantCulture), "is not in 1..100");
+        if (m.Size is { } size)
+        {
+            try { V4l2CaptureRequest.ParseSize(size); }
+            catch (FormatException) { throw Bad("size", Quote(size), "is not WxH (16..8192 each)"); }
+        }
+        if (m.PixelFormat is { } pf && V4l2CaptureRequest.ParseFormat(pf) is null)
+            throw Bad("pixel_format", Quote(pf), $"is not one of {V4l2CaptureRequest.FormatNames}");
         ListenAddress? listen = null;
         if (m.Listen is { } l && l != "none")
         {
@@ -146,6 +158,8 @@ public static partial class ConfigFile
             Raw = NotEmpty("raw", m.Raw),
             Fps = m.Fps,
             Loop = m.Loop,
+            Size = m.Size,
+            PixelFormat = m.PixelFormat,
             ListenSet = m.Listen != null,
             Listen = listen,
             AuthToken = NotEmpty("auth_token", m.AuthToken),
@@ -211,7 +225,7 @@ public static partial class ConfigFile
     {
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level, gpio_chip, led_pin, button_pin)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level, gpio_chip, led_pin, button_pin)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -227,7 +241,7 @@ public static partial class ConfigFile
         "jpeg_quality" or "gpio_chip" or "led_pin" or "button_pin" => "an integer",
         "loop" => "true or false",
         "output" => "a string or a list of strings",
-        "source" or "raw" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" => "a string",
+        "source" or "raw" or "size" or "pixel_format" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" => "a string",
         _ => null,
     };
 

@@ -8,11 +8,12 @@ namespace ClassSR.Edge.Daemon.Pipeline;
 /// <summary>
 /// Capture thread -> upscale thread -> sinks (each on its own thread), joined by newest-wins slots. The capture
 /// thread also keeps the picture alive when the source goes: it republishes the last good frame marked NO
-/// SIGNAL once a second and reopens the source with backoff (0.25 s doubling to 2 s).
+/// SIGNAL once a second and reopens the source with backoff (0.25 s doubling to 1 s).
 /// </summary>
 public sealed class FramePipeline : IDisposable
 {
-    static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(0.25), MaxBackoff = TimeSpan.FromSeconds(2);
+    // The cap bounds how long a camera that is plugged back in waits to be noticed: under 2 s with the open.
+    static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(0.25), MaxBackoff = TimeSpan.FromSeconds(1);
     static readonly long NoSignalPeriod = Stopwatch.Frequency;
 
     readonly IFrameSource _source;
@@ -58,6 +59,13 @@ public sealed class FramePipeline : IDisposable
     /// than stop producing frames (a y4m pipe, whose reader wants the end of the stream).
     /// </summary>
     public bool HoldLastFrameAtEnd { get; set; } = true;
+
+    /// <summary>Capture waits for the upscaler instead of dropping frames: a file or pipe transcoded to a pipe.</summary>
+    public bool Lossless
+    {
+        get => _toUpscale.Lossless;
+        set => _toUpscale.Lossless = value;
+    }
 
     /// <summary>The upscaler failed; the pipeline stopped processing.</summary>
     public Action<Exception>? Faulted { get; set; }

@@ -19,6 +19,13 @@ public abstract class FrameSink : IDisposable
 
     public long Dropped => _slot.Dropped;
 
+    /// <summary>The upscaler waits for this sink rather than dropping its frames (see FrameSlot.Lossless).</summary>
+    public bool Lossless
+    {
+        get => _slot.Lossless;
+        set => _slot.Lossless = value;
+    }
+
     /// <summary>Called (on the sink's thread) when the sink fails for good; the daemon stops.</summary>
     public Action<FrameSink, Exception>? Failed { get; set; }
 

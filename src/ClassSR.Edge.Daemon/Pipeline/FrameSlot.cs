@@ -15,6 +15,12 @@ public sealed class FrameSlot<T> where T : class
     /// <param name="spare">The slot's own buffer, handed to the producer on the first Publish.</param>
     public FrameSlot(T spare) => _held = spare;
 
+    /// <summary>
+    /// Publish waits for the consumer to take the previous frame instead of replacing it: for pipes (file in, y4m out)
+    /// where every frame matters more than latency. A closed slot never waits.
+    /// </summary>
+    public bool Lossless { get; set; }
+
     public long Published { get { lock (_gate) return _published; } }
     public long Dropped { get { lock (_gate) return _dropped; } }
 
@@ -23,12 +29,14 @@ public sealed class FrameSlot<T> where T : class
     {
         lock (_gate)
         {
+            while (Lossless && _fresh && !_closed)
+                Monitor.Wait(_gate);
             (item, _held) = (_held, item);
             if (_fresh)
                 _dropped++;
             _fresh = true;
             _published++;
-            Monitor.Pulse(_gate);
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -47,6 +55,8 @@ public sealed class FrameSlot<T> where T : class
             }
             (item, _held) = (_held, item);
             _fresh = false;
+            // A lossless producer may be waiting for this.
+            Monitor.PulseAll(_gate);
             return true;
         }
     }

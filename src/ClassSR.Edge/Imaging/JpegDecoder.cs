@@ -39,7 +39,7 @@ public sealed unsafe class JpegDecoder : IDisposable
         {
             int rc = TurboJpeg.tjDecompressHeader3(handle, src, new CULong((nuint)jpeg.Length), &width, &height, &subsamp, &colorspace);
             if (rc != 0)
-                throw new ImageFormatException($"cannot decode JPEG: {TurboJpeg.ErrorText(handle)}");
+                throw Failed(handle);
         }
         return new JpegHeader(width, height, subsamp < 0 ? JpegSubsampling.Unknown : (JpegSubsampling)subsamp);
     }
@@ -158,7 +158,24 @@ public sealed unsafe class JpegDecoder : IDisposable
             LastWarning = text;
             return;
         }
-        throw new ImageFormatException($"cannot decode JPEG: {text}");
+        throw Failed(handle);
+    }
+
+    /// <summary>
+    /// The error of a failed call, after replacing the decompressor: TurboJPEG 2.x leaves one whose header read
+    /// failed mid-stream in that state, so every later image fails with the same error (one bad MJPEG frame
+    /// would end a camera's stream for good).
+    /// </summary>
+    private ImageFormatException Failed(nint handle)
+    {
+        var error = new ImageFormatException($"cannot decode JPEG: {TurboJpeg.ErrorText(handle)}");
+        nint fresh = TurboJpeg.tjInitDecompress();
+        if (fresh != 0)
+        {
+            TurboJpeg.tjDestroy(_handle);
+            _handle = fresh;
+        }
+        return error;
     }
 
     private nint Handle()

@@ -63,7 +63,10 @@ public class ConfigFileTests
     [InlineData("""{"log_level": "loud"}""", "config.json: \"log_level\": \"loud\" is not one of debug, info, warn, error")]
     [InlineData("""{"jpeg_quality": 101}""", "config.json: \"jpeg_quality\": 101 is not in 1..100")]
     [InlineData("""{"fps": 0}""", "config.json: \"fps\": 0 is not in (0, 1000]")]
-    [InlineData("""{"output": "file.y4m"}""", "config.json: \"output\": 'file.y4m' is not y4m:-, fb:/dev/fbN or none")]
+    [InlineData("""{"output": "file.y4m"}""", "config.json: \"output\": 'file.y4m' is not y4m:-, fb:/dev/fbN, v4l2:DEVICE or none")]
+    [InlineData("""{"output": "v4l2:"}""", "config.json: \"output\": 'v4l2:' is not y4m:-, fb:/dev/fbN, v4l2:DEVICE or none")]
+    [InlineData("""{"size": "640"}""", "config.json: \"size\": \"640\" is not WxH (16..8192 each)")]
+    [InlineData("""{"pixel_format": "h264"}""", "config.json: \"pixel_format\": \"h264\" is not one of yuyv, nv12, mjpeg")]
     [InlineData("""{"listen": "nowhere"}""", "config.json: \"listen\": \"nowhere\" is not ADDR:PORT or none")]
     [InlineData("""{"source": ""}""", "config.json: \"source\": \"\" is empty (leave the key out for the default)")]
     [InlineData("""{"fps": "fast"}""", "config.json: \"fps\" must be a number")]
@@ -129,7 +132,8 @@ public class ConfigFileTests
     public void Outputs_are_a_list_in_the_file_and_a_repeated_flag_on_the_command_line()
     {
         var file = ConfigFile.Parse("""{"output": ["y4m:-", "fb:/dev/fb1"], "frames_socket": "none"}""", "c");
-        Assert.Equal(new OutputSpecs(true, "/dev/fb1"), file.Outputs);
+        Assert.Equal((true, "/dev/fb1"), (file.Outputs!.Y4mToStdout, file.Outputs.Framebuffer));
+        Assert.Empty(file.Outputs.V4l2);
         var fromFile = Resolve(file);
         Assert.True(fromFile.Daemon.Y4mToStdout);
         Assert.Equal("/dev/fb1", fromFile.Daemon.Framebuffer);
@@ -165,6 +169,32 @@ public class ConfigFileTests
     }
 
     static string Error2(string json) => Assert.Throws<ConfigException>(() => ConfigFile.Parse(json, "c")).Message;
+
+    [Fact]
+    public void A_camera_and_virtual_cameras_come_from_the_file_or_the_command_line()
+    {
+        var file = ConfigFile.Parse("""
+            {"source": "v4l2:/dev/video0", "size": "1280x720", "pixel_format": "mjpeg", "output": "v4l2:/dev/video10"}
+            """, "c");
+        Assert.Equal(["/dev/video10"], file.Outputs!.V4l2);
+        var fromFile = Resolve(file);
+        Assert.Equal(("1280x720", "mjpeg"), (fromFile.Daemon.Size, fromFile.Daemon.PixelFormat));
+        Assert.Equal(["/dev/video10"], fromFile.Daemon.V4l2Outputs);
+        Assert.False(fromFile.Daemon.Y4mToStdout);
+
+        // --output repeats, and any of them replaces the file's output.
+        var over = Resolve(file, "--output", "v4l2:/dev/video11", "--output", "y4m:-", "--output", "v4l2:/dev/video12",
+            "--size", "640x480", "--listen", "none");
+        Assert.Equal(["/dev/video11", "/dev/video12"], over.Daemon.V4l2Outputs);
+        Assert.True(over.Daemon.Y4mToStdout);
+        Assert.Equal("640x480", over.Daemon.Size);
+        Assert.Empty(Resolve(file, "--output", "none").Daemon.V4l2Outputs);
+
+        // A virtual camera alone is something to serve.
+        Assert.Null(Resolve(DaemonConfig.Empty, "--listen", "none", "--output", "v4l2:/dev/video10").Daemon.Listen);
+        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--output", "v4l2:")).Message);
+        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--listen", "none")).Message);
+    }
 
     static string Write(string json)
     {

@@ -136,6 +136,29 @@ public class JpegTests
     }
 
     [Fact]
+    public void A_corrupt_image_does_not_spoil_the_decoder_for_the_next()
+    {
+        // A damaged MJPEG frame (a start marker, then noise) must cost that frame only, not the camera's stream.
+        var frame = new YuvFrame(64, 48);
+        using var encoder = new JpegEncoder();
+        encoder.EncodeI420(frame, 90);
+        byte[] good = encoder.Encoded.ToArray();
+        byte[] noise = new byte[1000];
+        noise[0] = 0xFF;
+        noise[1] = 0xD8;
+        for (int i = 2; i < noise.Length; i++)
+            noise[i] = (byte)(i * 131 >> 3);
+
+        using var decoder = new JpegDecoder();
+        for (int round = 0; round < 3; round++)
+        {
+            Assert.Throws<ImageFormatException>(() => decoder.DecodeI420(noise, new YuvFrame(64, 48)));
+            decoder.DecodeI420(good, new YuvFrame(64, 48));
+            Assert.Null(decoder.LastWarning);
+        }
+    }
+
+    [Fact]
     public void Truncated_stream_still_decodes_with_a_warning()
     {
         // MJPEG cameras do send short frames; the decodable part is better than a dropped frame.
