@@ -32,6 +32,10 @@ public sealed record DaemonConfig
     public string? Models { get; init; }
     public int? JpegQuality { get; init; }
     public LogLevel? LogLevel { get; init; }
+    /// <summary>The bench's power sensor spec (see PowerSensors.Specs).</summary>
+    public string? Power { get; init; }
+    /// <summary>The bench's marker GPIO line.</summary>
+    public int? MarkerPin { get; init; }
 
     public static readonly DaemonConfig Empty = new();
 }
@@ -51,6 +55,8 @@ public sealed class ConfigFileModel
     public string? Models { get; set; }
     public int? JpegQuality { get; set; }
     public string? LogLevel { get; set; }
+    public string? Power { get; set; }
+    public int? MarkerPin { get; set; }
 }
 
 // Disallow: a misspelt key would otherwise be ignored silently and the daemon run with a default the user
@@ -149,6 +155,8 @@ public static partial class ConfigFile
             Models = NotEmpty("models", m.Models),
             JpegQuality = m.JpegQuality,
             LogLevel = m.LogLevel is null ? null : ParseLogLevel(m.LogLevel) ?? throw Bad("log_level", Quote(m.LogLevel), $"is not one of {LogLevelNames}"),
+            Power = NotEmpty("power", m.Power),
+            MarkerPin = m.MarkerPin is { } pin && pin < 0 ? throw Bad("marker_pin", pin.ToString(CultureInfo.InvariantCulture), "is not a GPIO line number") : m.MarkerPin,
         };
     }
 
@@ -191,7 +199,7 @@ public static partial class ConfigFile
     {
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, mode, precision, models, jpeg_quality, log_level)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, listen, auth_token, output, mode, precision, models, jpeg_quality, log_level, power, marker_pin)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -204,9 +212,9 @@ public static partial class ConfigFile
     static string? Expected(string key) => key switch
     {
         "fps" => "a number",
-        "jpeg_quality" => "an integer",
+        "jpeg_quality" or "marker_pin" => "an integer",
         "loop" => "true or false",
-        "source" or "raw" or "listen" or "auth_token" or "output" or "mode" or "precision" or "models" or "log_level" => "a string",
+        "source" or "raw" or "listen" or "auth_token" or "output" or "mode" or "precision" or "models" or "log_level" or "power" => "a string",
         _ => null,
     };
 

@@ -264,6 +264,7 @@ public sealed class FramePipeline : IDisposable
                 output.UpscaledTicks = done;
                 var st = _upscaler.Stats;
                 output.UpscaleMs = st.TotalMs;
+                st.CopyTo(output.Stats);
                 _upscaleMs.Add(st.TotalMs);
                 lock (_statsGate)
                 {

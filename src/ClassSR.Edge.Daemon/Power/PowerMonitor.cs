@@ -19,6 +19,7 @@ public sealed class PowerMonitor : IDisposable
     readonly PowerIntegrator _integrator = new(Stopwatch.Frequency);
     readonly Lock _gate = new();
     readonly CancellationTokenSource _stop = new();
+    readonly ManualResetEventSlim _firstSample = new();
     Thread? _thread;
     long _errors;
     string? _lastError;
@@ -42,6 +43,12 @@ public sealed class PowerMonitor : IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// Waits until the trace has begun, so a window opened right after <see cref="Start"/> lies inside it (energy
+    /// before the first sample is unknown, and would count as none).
+    /// </summary>
+    public bool WaitForFirstSample(TimeSpan timeout) => _firstSample.Wait(timeout);
+
     public void Stop()
     {
         _stop.Cancel();
@@ -60,6 +67,7 @@ public sealed class PowerMonitor : IDisposable
                 long now = Stopwatch.GetTimestamp();
                 lock (_gate)
                     _integrator.Add(now, r);
+                _firstSample.Set();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
             {
@@ -104,6 +112,7 @@ public sealed class PowerMonitor : IDisposable
     {
         Stop();
         _stop.Dispose();
+        _firstSample.Dispose();
         _sensor.Dispose();
     }
 }
