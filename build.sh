@@ -12,8 +12,8 @@ ROOT=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 DEBS=(clang lld zlib1g-dev libturbojpeg0-dev python3-torch python3-onnx python3-numpy python3-pil)
-# Real clients for the end-to-end tests.
-TEST_DEBS=(ffmpeg)
+# Real clients for the end-to-end tests; chromium renders the bench's HTML report.
+TEST_DEBS=(ffmpeg chromium)
 
 deps() {
   local missing=()
