@@ -122,9 +122,9 @@ public static class BenchCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append(inv, $"{"mode",-14} {"precision",-34} {"fps",7} {"e2e p50",8} {"p99",7} {"CPU %",6} {"PSNR-Y",7} {"W",6} {"mJ/frame",9}\n");
+        sb.Append(inv, $"{"mode",-14} {"precision",-44} {"fps",7} {"e2e p50",8} {"p99",7} {"CPU %",6} {"PSNR-Y",7} {"W",6} {"mJ/frame",9}\n");
         foreach (var m in r.Modes)
-            sb.Append(inv, $"{m.Name,-14} {m.Precision,-34} {m.Fps,7:0.00} {m.LatencyMs.EndToEnd.P50,8:0.0} {m.LatencyMs.EndToEnd.P99,7:0.0} {m.CpuPercent,6:0} ")
+            sb.Append(inv, $"{m.Name,-14} {m.Precision,-44} {m.Fps,7:0.00} {m.LatencyMs.EndToEnd.P50,8:0.0} {m.LatencyMs.EndToEnd.P99,7:0.0} {m.CpuPercent,6:0} ")
               .Append(inv, $"{(m.Quality is { } q ? q.PsnrY.ToString("0.00", inv) : "-"),7} {(m.Energy is { } e ? e.MeanWatts.ToString("0.00", inv) : "-"),6} ")
               .Append(inv, $"{(m.Energy is { } e2 ? e2.MjPerFrame.ToString("0.0", inv) : "-"),9}\n");
         sb.Append(r.Power.Sensor is { } s ? $"power: {s}{(r.Power.Simulated ? " (SIMULATED)" : "")}, sampled at {r.Power.AchievedRateHz?.ToString("0.#", inv)} Hz\n"

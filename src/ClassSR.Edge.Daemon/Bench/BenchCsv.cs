@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using ClassSR.Edge.Daemon.Power;
 
 namespace ClassSR.Edge.Daemon.Bench;
 
@@ -27,8 +26,4 @@ public static class BenchCsv
         }
         File.WriteAllText(path, sb.ToString());
     }
-
-    /// <summary>For tests: the power sample in effect at <paramref name="ticks"/>.</summary>
-    public static double? WattsAt(PowerSample[] trace, long ticks) =>
-        trace.Length == 0 ? null : trace.LastOrDefault(s => s.Ticks <= ticks, trace[0]).Watts;
 }

@@ -100,6 +100,32 @@ public class BenchRunnerTests
     }
 
     [Fact]
+    public void Live_synthetic_source_runs_paced_by_the_source_without_ground_truth()
+    {
+        var r = BenchTestData.Run("synthetic", new PowerChoice(null, "none"), modes: "bicubic", groundTruth: false).Report;
+        Assert.Equal("live", r.Source.Kind);
+        Assert.Null(r.Source.Frames);
+        Assert.Equal("a live source has no originals to compare with", r.Source.GroundTruthMissing);
+        // The synthetic camera's 30 fps, not the pipeline's speed: bicubic on 320x180 runs far faster.
+        Assert.InRange(r.Modes[0].Fps, 20, 35);
+        Assert.Throws<ArgumentException>(() => BenchTestData.Run("synthetic", new PowerChoice(null, "none"), modes: "bicubic", groundTruth: true));
+    }
+
+    [Fact]
+    public void Image_folder_is_ground_truth_cropped_to_one_size()
+    {
+        string dir = TestImages.TemporaryDirectory();
+        ImageFile.Save(Path.Combine(dir, "a.png"), TestImages.Synthetic(140, 100), 140, 100);
+        ImageFile.Save(Path.Combine(dir, "b.png"), TestImages.Synthetic(130, 120, seed: 3), 130, 120);
+        var r = BenchTestData.Run(dir, new PowerChoice(null, "none"), modes: "bicubic", groundTruth: false).Report;
+        // 130x100 in common, cropped to multiples of 8 so the x4-smaller frame has whole chroma samples.
+        Assert.Equal((128, 96, 32, 24), (r.Source.OutputWidth, r.Source.OutputHeight, r.Source.Width, r.Source.Height));
+        Assert.Equal(2, r.Source.Frames);
+        Assert.Equal(BenchFrames.GroundTruthText, r.Source.GroundTruth);
+        Assert.Equal(2, r.Modes[0].Quality!.Frames);
+    }
+
+    [Fact]
     public void Csv_has_a_row_per_timed_frame_with_the_power_at_that_moment()
     {
         string dir = TestImages.TemporaryDirectory();
