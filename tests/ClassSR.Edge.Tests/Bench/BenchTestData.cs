@@ -12,6 +12,13 @@ namespace ClassSR.Edge.Tests.Bench;
 
 internal static class BenchTestData
 {
+    /// <summary>
+    /// |expected - actual| within <paramref name="tolerance"/>: report figures are rounded, and Assert.Equal's
+    /// decimal precision rounds both sides, which fails when they straddle a rounding boundary.
+    /// </summary>
+    public static void Close(double expected, double actual, double tolerance) =>
+        Xunit.Assert.True(Math.Abs(expected - actual) <= tolerance, $"expected {expected} +- {tolerance}, got {actual}");
+
     /// <summary>A y4m of <paramref name="frames"/> different synthetic pictures, big enough to downscale x4 for ground truth.</summary>
     public static string Y4m(string dir, int frames = 4, int w = 128, int h = 96)
     {
@@ -54,4 +61,14 @@ internal static class BenchTestData
             power, marker, new SystemProbe(TestImages.TemporaryDirectory(), (_, _) => null), new Log(TextWriter.Null));
         return runner.Run();
     }
+}
+
+/// <summary>
+/// Bench and power-sampling tests keep every core busy or time themselves; run apart from the rest so they
+/// neither slow the timing-sensitive daemon tests nor get slowed by them.
+/// </summary>
+[Xunit.CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BenchCollection
+{
+    public const string Name = "bench (runs alone)";
 }

@@ -6,11 +6,13 @@ using ClassSR.Edge.Daemon.Power.Ina3221;
 using ClassSR.Edge.Daemon.Power.PiPmic;
 using ClassSR.Edge.Daemon.Power.PowerSupply;
 using ClassSR.Edge.Daemon.Power.Rapl;
+using ClassSR.Edge.Tests.Bench;
 using ClassSR.Edge.Tests.Imaging;
 using Xunit;
 
 namespace ClassSR.Edge.Tests.Power;
 
+[Collection(BenchCollection.Name)]
 public class PowerSensorTests
 {
     /// <summary>Writes a fake sysfs file under <paramref name="root"/>.</summary>
