@@ -14,8 +14,9 @@ ROOT=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 DEBS=(clang lld zlib1g-dev libturbojpeg0-dev python3-torch python3-onnx python3-numpy python3-pil)
-# Real clients for the end-to-end tests; qemu, dpkg's and systemd's checkers for the arm64 build and package.
-TEST_DEBS=(ffmpeg qemu-user-static lintian file systemd)
+# Real clients for the end-to-end tests (ffmpeg; chromium renders the bench's HTML report); qemu, dpkg's and
+# systemd's checkers for the arm64 build and package.
+TEST_DEBS=(ffmpeg chromium qemu-user-static lintian file systemd)
 # Debian's cross toolchain: the arm64 binary is linked here, never on a board.
 ARM64_DEBS=(binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross)
 ARM64_SYSROOT=$ROOT/artifacts/arm64-sysroot

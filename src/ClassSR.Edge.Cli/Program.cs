@@ -20,6 +20,12 @@ namespace ClassSR.Edge.Cli
                                [--jpeg-quality Q] [--frames-socket PATH|none] [--led-pin N] [--button-pin N] [--gpio-chip N]
                                [--mode ...] [--precision ...] [--models DIR] [--seconds N] [--log-level L] [--config FILE]
               classsr-edge check-config FILE
+              classsr-edge bench [--source y4m:PATH|PATH.y4m|DIR|synthetic|raw:PATH] [--hr] [--seconds 5] [--warmup 1] [--idle 2]
+                                 [--modes bicubic,small,medium,large-fp32,large-int8,classsr-fp32,classsr-int8,classsr-auto]
+                                 [--power auto|none|sim-ina219|sim-ina226|ina219:BUS:ADDR:OHMS:AMPS|ina226:...|ina3221-hwmon|ina3221-iio|pi5-pmic|rapl|power-supply]
+                                 [--power-rate HZ] [--marker-pin N|sim|none] [--sysfs-root DIR] [--quality-frames N] [--max-frames N]
+                                 [--out DIR] [--models DIR] [--threads N] [--config FILE]
+              classsr-edge bench --compare A.json B.json
             """;
 
         public static int Main(string[] argv)
@@ -40,6 +46,7 @@ namespace ClassSR.Edge.Cli
                     "info" => InfoCommand.Run(rest),
                     "run" => RunCommand.Run(rest),
                     "check-config" => CheckConfigCommand.Run(rest),
+                    "bench" => BenchCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{argv[0]}'"),
                 };
             }

@@ -42,6 +42,10 @@ public sealed record DaemonConfig
     public string? Models { get; init; }
     public int? JpegQuality { get; init; }
     public LogLevel? LogLevel { get; init; }
+    /// <summary>The bench's power sensor spec (see PowerSensors.Specs).</summary>
+    public string? Power { get; init; }
+    /// <summary>The bench's marker GPIO line.</summary>
+    public int? MarkerPin { get; init; }
 
     public static readonly DaemonConfig Empty = new();
 }
@@ -68,6 +72,8 @@ public sealed class ConfigFileModel
     public string? Models { get; set; }
     public int? JpegQuality { get; set; }
     public string? LogLevel { get; set; }
+    public string? Power { get; set; }
+    public int? MarkerPin { get; set; }
 }
 
 // Disallow: a misspelt key would otherwise be ignored silently and the daemon run with a default the user
@@ -174,6 +180,8 @@ public static partial class ConfigFile
             Models = NotEmpty("models", m.Models),
             JpegQuality = m.JpegQuality,
             LogLevel = m.LogLevel is null ? null : ParseLogLevel(m.LogLevel) ?? throw Bad("log_level", Quote(m.LogLevel), $"is not one of {LogLevelNames}"),
+            Power = NotEmpty("power", m.Power),
+            MarkerPin = m.MarkerPin is { } pin && pin < 0 ? throw Bad("marker_pin", pin.ToString(CultureInfo.InvariantCulture), "is not a GPIO line number") : m.MarkerPin,
         };
     }
 
@@ -225,7 +233,7 @@ public static partial class ConfigFile
     {
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level, gpio_chip, led_pin, button_pin)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level, gpio_chip, led_pin, button_pin, power, marker_pin)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -238,10 +246,10 @@ public static partial class ConfigFile
     static string? Expected(string key) => key switch
     {
         "fps" => "a number",
-        "jpeg_quality" or "gpio_chip" or "led_pin" or "button_pin" => "an integer",
+        "jpeg_quality" or "gpio_chip" or "led_pin" or "button_pin" or "marker_pin" => "an integer",
         "loop" => "true or false",
         "output" => "a string or a list of strings",
-        "source" or "raw" or "size" or "pixel_format" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" => "a string",
+        "source" or "raw" or "size" or "pixel_format" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" or "power" => "a string",
         _ => null,
     };
 

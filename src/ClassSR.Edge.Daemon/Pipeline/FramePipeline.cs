@@ -277,6 +277,7 @@ public sealed class FramePipeline : IDisposable
                 output.SetSource(lr, grid.Cols, grid.Rows, grid.Tile, _upscaler.LastClasses);
                 var st = _upscaler.Stats;
                 output.UpscaleMs = st.TotalMs;
+                st.CopyTo(output.Stats);
                 _upscaleMs.Add(st.TotalMs);
                 lock (_statsGate)
                 {

@@ -1,3 +1,4 @@
+using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 
 namespace ClassSR.Edge.Daemon.Pipeline;
@@ -10,6 +11,9 @@ public sealed class PipelineFrame(int width, int height)
     public long CapturedTicks;
     public long UpscaledTicks;
     public double UpscaleMs;
+    /// <summary>How this frame was upscaled (stage times, routing), copied on the upscale thread: a sink reading
+    /// the upscaler's own stats would race with the next frame.</summary>
+    public readonly FrameStats Stats = new();
     /// <summary>A stand-in shown while the source is gone: the last good picture, dimmed and labelled.</summary>
     public bool NoSignal;
 
@@ -48,6 +52,7 @@ public sealed class PipelineFrame(int width, int height)
         CapturedTicks = other.CapturedTicks;
         UpscaledTicks = other.UpscaledTicks;
         UpscaleMs = other.UpscaleMs;
+        other.Stats.CopyTo(Stats);
         NoSignal = other.NoSignal;
         SetSource(other.Source, other.ClassCols, other.ClassRows, other.ClassTile, other.Classes);
     }

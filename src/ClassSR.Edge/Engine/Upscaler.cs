@@ -36,6 +36,14 @@ public sealed class FrameStats
     public double PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs;
 
     public double Share(int k) => Cells == 0 ? 0 : (double)ClassCells[k] / Cells;
+
+    /// <summary>Copies every figure into <paramref name="d"/> (no allocation), so a frame can carry its own stats downstream.</summary>
+    public void CopyTo(FrameStats d)
+    {
+        ClassCells.CopyTo(d.ClassCells, 0);
+        (d.Cells, d.Regions, d.BranchCalls, d.Macs, d.MacsRatio) = (Cells, Regions, BranchCalls, Macs, MacsRatio);
+        (d.PrepareMs, d.ClassifyMs, d.PlanMs, d.BranchesMs, d.ChromaMs, d.TotalMs) = (PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs);
+    }
 }
 
 /// <summary>

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using ClassSR.Edge.Daemon;
+using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.Daemon.Config;
+using ClassSR.Edge.Daemon.Power;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Models;
+
+namespace ClassSR.Edge.Cli;
+
+/// <summary>`classsr-edge bench`: the field benchmark (modes x fps, latency, CPU, heat, quality, energy) and --compare.</summary>
+public static class BenchCommand
+{
+    static readonly HashSet<string> Flags = ["hr"];
+
+    public static int Run(ReadOnlySpan<string> argv)
+    {
+        var a = new Args(argv, Flags);
+        if (a.Get("compare") is { } first)
+            return Compare(a, first);
+        if (a.Positional.Count != 0)
+            throw new UsageException($"bench takes no positional arguments (got '{a.Positional[0]}')");
+        string? configPath = a.Get("config");
+        var file = ConfigFile.Load(configPath ?? ConfigFile.DefaultPath, optional: configPath is null);
+        string outDir = a.Get("out") ?? "bench-out";
+        string root = a.Get("sysfs-root") ?? "/";
+        string powerSpec = a.Get("power") ?? file.Power ?? "auto";
+        string? markerSpec = a.Get("marker-pin") ?? file.MarkerPin?.ToString(CultureInfo.InvariantCulture);
+        BenchOptions options;
+        try
+        {
+            options = new BenchOptions
+            {
+                Source = a.Get("source") ?? file.Source ?? "synthetic",
+                Raw = a.Get("raw") ?? file.Raw,
+                Fps = a.Get("fps") is null ? file.Fps : a.Double("fps", 0),
+                GroundTruth = a.Flag("hr"),
+                Seconds = Positive(a, "seconds", 5),
+                WarmupSeconds = NonNegative(a, "warmup", 1),
+                IdleSeconds = NonNegative(a, "idle", 2),
+                QualityFrames = a.Int("quality-frames", 5),
+                MaxFrames = Math.Max(1, a.Int("max-frames", 60)),
+                Modes = a.Get("modes") is { } m ? BenchMode.Parse(m) : BenchMode.All,
+                Threads = a.Int("threads", Environment.ProcessorCount),
+                Models = a.Get("models") ?? file.Models ?? ModelSet.DefaultDirectory(),
+                PowerRateHz = a.Get("power-rate") is null ? null : Positive(a, "power-rate", 100),
+            };
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        a.RejectUnknown();
+        if (options.Modes.Count == 0)
+            throw new UsageException("--modes names no mode");
+
+        var models = ModelSet.Load(options.Models);
+        PowerChoice power;
+        try
+        {
+            power = PowerSensors.Open(powerSpec, root);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        using var marker = markerSpec switch
+        {
+            null or "none" => null,
+            "sim" => new SimulatedMarkerPin(),
+            var s when int.TryParse(s, CultureInfo.InvariantCulture, out int pin) && pin >= 0 => (IMarkerPin)new GpioMarkerPin(pin),
+            var s => throw new UsageException($"--marker-pin: '{s}' is not a GPIO line number, sim or none"),
+        };
+        var log = Log.Stderr();
+        log.Info($"bench: {options.Modes.Count} modes x ({options.IdleSeconds} s idle + {options.WarmupSeconds} s warm-up + {options.Seconds} s), " +
+            $"power: {power.Sensor?.Name ?? power.Missing}");
+        using var stop = new CancellationTokenSource();
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        var runner = new BenchRunner(options,
+            m => new Upscaler(models, new EngineOptions { Mode = m.Mode, Precision = m.Precision, Threads = options.Threads }),
+            power, marker, new SystemProbe(root), log);
+        BenchResult result;
+        try
+        {
+            result = runner.Run(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("classsr-edge: bench interrupted; nothing written");
+            return 130;
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        Directory.CreateDirectory(outDir);
+        string json = Path.Combine(outDir, "bench.json"), csv = Path.Combine(outDir, "bench.csv"), html = Path.Combine(outDir, "bench.html");
+        BenchReportFile.Save(json, result.Report);
+        BenchCsv.Write(csv, result);
+        File.WriteAllText(html, BenchHtml.Render(result.Report));
+        Console.Write(Summary(result.Report));
+        Console.WriteLine($"wrote {json}, {csv}, {html}");
+        return 0;
+    }
+
+    static int Compare(Args a, string first)
+    {
+        if (a.Positional.Count != 1)
+            throw new UsageException("bench --compare takes two reports: --compare A.json B.json");
+        string second = a.Positional[0];
+        a.RejectUnknown();
+        Console.Write(BenchCompare.Describe(BenchReportFile.Load(first), BenchReportFile.Load(second), first, second));
+        return 0;
+    }
+
+    public static string Summary(BenchReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append(inv, $"{"mode",-14} {"precision",-44} {"fps",7} {"e2e p50",8} {"p99",7} {"CPU %",6} {"PSNR-Y",7} {"W",6} {"mJ/frame",9}\n");
+        foreach (var m in r.Modes)
+            sb.Append(inv, $"{m.Name,-14} {m.Precision,-44} {m.Fps,7:0.00} {m.LatencyMs.EndToEnd.P50,8:0.0} {m.LatencyMs.EndToEnd.P99,7:0.0} {m.CpuPercent,6:0} ")
+              .Append(inv, $"{(m.Quality is { } q ? q.PsnrY.ToString("0.00", inv) : "-"),7} {(m.Energy is { } e ? e.MeanWatts.ToString("0.00", inv) : "-"),6} ")
+              .Append(inv, $"{(m.Energy is { } e2 ? e2.MjPerFrame.ToString("0.0", inv) : "-"),9}\n");
+        sb.Append(r.Power.Sensor is { } s ? $"power: {s}{(r.Power.Simulated ? " (SIMULATED)" : "")}, sampled at {r.Power.AchievedRateHz?.ToString("0.#", inv)} Hz\n"
+            : $"energy not measured: {r.Power.Missing}\n");
+        return sb.ToString();
+    }
+
+    static double Positive(Args a, string name, double fallback)
+    {
+        double v = a.Double(name, fallback);
+        return v > 0 ? v : throw new UsageException($"--{name} {v.ToString(CultureInfo.InvariantCulture)} is not positive");
+    }
+
+    static double NonNegative(Args a, string name, double fallback)
+    {
+        double v = a.Double(name, fallback);
+        return v >= 0 ? v : throw new UsageException($"--{name} {v.ToString(CultureInfo.InvariantCulture)} is negative");
+    }
+}

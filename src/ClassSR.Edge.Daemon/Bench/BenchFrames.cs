@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Daemon.Sources;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Evaluation;
+using ClassSR.Edge.Imaging;
+
+namespace ClassSR.Edge.Daemon.Bench;
+
+/// <summary>
+/// A file source's frames, read into memory before timing so disk reads are not in the figures. With ground
+/// truth, the source frames are the originals (HR) and the pipeline's input is them downscaled x4 with our
+/// MATLAB-compatible bicubic, the SR field's protocol.
+/// </summary>
+public sealed class BenchFrames
+{
+    public required YuvFrame[] Input { get; init; }
+    /// <summary>The originals the x4 output is compared with; null without ground truth.</summary>
+    public YuvFrame[]? Truth { get; init; }
+    public required string Spec { get; init; }
+
+    public const string GroundTruthText = "the source frames themselves (HR); the pipeline's input is each frame downscaled x4 " +
+        "with BicubicResizer (MATLAB imresize bicubic, antialiased); PSNR-Y/SSIM-Y on the BT.601 luma plane, 4-pixel border crop";
+
+    /// <summary>True when <paramref name="spec"/> names something to preload (a y4m file or an image folder) rather than a live source.</summary>
+    public static bool IsFile(string spec) => Directory.Exists(spec) || Y4mPath(spec) is { } p && p != "-" && File.Exists(p);
+
+    static string? Y4mPath(string spec) =>
+        spec.StartsWith("y4m:", StringComparison.Ordinal) ? spec[4..] : spec.EndsWith(".y4m", StringComparison.OrdinalIgnoreCase) ? spec : null;
+
+    /// <param name="groundTruth">Treat the frames as HR originals (always so for an image folder).</param>
+    /// <exception cref="IOException">Unreadable, empty, or too small.</exception>
+    public static BenchFrames Load(string spec, bool groundTruth, int maxFrames)
+    {
+        List<YuvFrame> frames;
+        if (Directory.Exists(spec))
+        {
+            groundTruth = true;
+            var rgb = Evaluator.ListImages(spec).Take(maxFrames).Select(ImageFile.Load).ToList();
+            // One size for all, so the pipeline does not rebuild its planner between frames.
+            int w = rgb.Min(i => i.Width) / 8 * 8, h = rgb.Min(i => i.Height) / 8 * 8;
+            frames = [.. rgb.Select(i =>
+            {
+                var f = new YuvFrame(w, h);
+                ColorConvert.RgbToYuv(CropRgb(i.Rgb, i.Width, w, h), w, h, f);
+                return f;
+            })];
+        }
+        else
+        {
+            using var y4m = new Y4mSource(Y4mPath(spec) ?? throw new IOException($"{spec}: not a y4m file or an image folder"), loop: false, fps: 1000);
+            y4m.Open();
+            frames = [];
+            var frame = new YuvFrame(y4m.Width, y4m.Height);
+            while (frames.Count < maxFrames && y4m.Read(frame, out _, CancellationToken.None))
+            {
+                frames.Add(frame);
+                frame = new YuvFrame(y4m.Width, y4m.Height);
+            }
+            if (frames.Count == 0)
+                throw new IOException($"{spec}: no frames");
+            if (groundTruth)
+                frames = [.. frames.Select(f => Crop(f, f.Width / 8 * 8, f.Height / 8 * 8))];
+        }
+        if (!groundTruth)
+            return new BenchFrames { Input = [.. frames], Spec = spec };
+        var (hw, hh) = (frames[0].Width, frames[0].Height);
+        if (hw < 64 || hh < 64)
+            throw new IOException($"{spec}: {hw}x{hh} is too small to downscale x4 for ground truth");
+        var luma = new BicubicResizer(hw, hh, hw / Upscaler.Scale, hh / Upscaler.Scale);
+        var chroma = new BicubicResizer(hw / 2, hh / 2, hw / Upscaler.Scale / 2, hh / Upscaler.Scale / 2);
+        var input = frames.Select(f =>
+        {
+            var lr = new YuvFrame(hw / Upscaler.Scale, hh / Upscaler.Scale, f.Range);
+            luma.Resize(f.Y, f.YStride, lr.Y, lr.YStride);
+            chroma.Resize(f.U, f.ChromaStride, lr.U, lr.ChromaStride);
+            chroma.Resize(f.V, f.ChromaStride, lr.V, lr.ChromaStride);
+            return lr;
+        }).ToArray();
+        return new BenchFrames { Input = input, Truth = [.. frames], Spec = spec };
+    }
+
+    static byte[] CropRgb(byte[] rgb, int stride, int w, int h)
+    {
+        var o = new byte[w * h * 3];
+        for (int y = 0; y < h; y++)
+            rgb.AsSpan(y * stride * 3, w * 3).CopyTo(o.AsSpan(y * w * 3));
+        return o;
+    }
+
+    /// <summary>Top-left crop of a 4:2:0 frame (even sizes).</summary>
+    public static YuvFrame Crop(YuvFrame f, int w, int h)
+    {
+        if (f.Width == w && f.Height == h)
+            return f;
+        var o = new YuvFrame(w, h, f.Range);
+        for (int y = 0; y < h; y++)
+            f.Y.AsSpan(y * f.YStride, w).CopyTo(o.Y.AsSpan(y * o.YStride));
+        for (int y = 0; y < o.ChromaHeight; y++)
+        {
+            f.U.AsSpan(y * f.ChromaStride, o.ChromaWidth).CopyTo(o.U.AsSpan(y * o.ChromaStride));
+            f.V.AsSpan(y * f.ChromaStride, o.ChromaWidth).CopyTo(o.V.AsSpan(y * o.ChromaStride));
+        }
+        return o;
+    }
+}
+
+/// <summary>
+/// Plays preloaded frames in a loop with one frame in flight: the next is read only once the sink has the
+/// previous, so a file runs as fast as the pipeline goes and none is dropped (a live source would instead
+/// be paced by its camera and drop what the upscaler cannot keep up with).
+/// </summary>
+public sealed class PreloadedSource(string name, YuvFrame[] frames) : IFrameSource
+{
+    readonly SemaphoreSlim _inFlight = new(1, 1);
+    int _next;
+
+    public string Name => name;
+    public int Width => frames[0].Width;
+    public int Height => frames[0].Height;
+    public double Fps => 0;
+    public bool EndIsFinal => false;
+    public long CorruptFrames => 0;
+
+    public void Open() { }
+
+    public bool Read(YuvFrame destination, out long capturedTicks, CancellationToken cancel)
+    {
+        capturedTicks = 0;
+        try
+        {
+            // Bounded, so a frame lost on the way (it should not be) stalls the run for a moment, not forever.
+            _inFlight.Wait(TimeSpan.FromSeconds(2), cancel);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        frames[_next++ % frames.Length].CopyTo(destination);
+        capturedTicks = Stopwatch.GetTimestamp();
+        return true;
+    }
+
+    /// <summary>The sink has the frame: the next may be read.</summary>
+    public void Delivered()
+    {
+        try { _inFlight.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    public void Close() { }
+
+    public void Dispose() => _inFlight.Dispose();
+}
+
+/// <summary>One frame as the bench sink saw it.</summary>
+public readonly record struct FrameRecord(string Mode, long Sequence, long ArrivedTicks, double QueueMs, double UpscaleMs,
+    double ClassifyMs, double BranchesMs, double DeliverMs, double EndToEndMs, double MacsRatio, double Simple, double Medium, double Hard);
+
+/// <summary>Records every frame's stage timestamps and routing as it arrives at the end of the pipeline.</summary>
+public sealed class BenchSink(string mode, Action? delivered) : FrameSink("bench")
+{
+    readonly Lock _gate = new();
+    readonly List<FrameRecord> _records = [];
+
+    protected override void Consume(PipelineFrame frame)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (!frame.NoSignal)
+        {
+            double f = 1000.0 / Stopwatch.Frequency;
+            double toUpscaled = (frame.UpscaledTicks - frame.CapturedTicks) * f;
+            var st = frame.Stats;
+            var r = new FrameRecord(mode, frame.Sequence, now, Math.Max(0, toUpscaled - frame.UpscaleMs), frame.UpscaleMs,
+                st.ClassifyMs, st.BranchesMs, (now - frame.UpscaledTicks) * f, (now - frame.CapturedTicks) * f,
+                st.MacsRatio, st.Share(0), st.Share(1), st.Share(2));
+            lock (_gate)
+                _records.Add(r);
+        }
+        delivered?.Invoke();
+    }
+
+    /// <summary>Frames that arrived in (from, to].</summary>
+    public List<FrameRecord> Between(long from, long to)
+    {
+        lock (_gate)
+            return [.. _records.Where(r => r.ArrivedTicks > from && r.ArrivedTicks <= to)];
+    }
+}

@@ -1,0 +1,366 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Daemon.Power;
+using ClassSR.Edge.Daemon.Sources;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Imaging;
+using ClassSR.Edge.Models;
+
+namespace ClassSR.Edge.Daemon.Bench;
+
+/// <summary>One configuration the bench times: an engine mode at a precision, under a name.</summary>
+public sealed record BenchMode(string Name, UpscaleMode Mode, Precision Precision)
+{
+    /// <summary>Bicubic, each branch alone, large and ClassSR in both precisions, ClassSR with per-branch auto precision.</summary>
+    public static readonly BenchMode[] All =
+    [
+        new("bicubic", UpscaleMode.Bicubic, Precision.Auto),
+        new("small", UpscaleMode.Small, Precision.Auto),
+        new("medium", UpscaleMode.Medium, Precision.Auto),
+        new("large-fp32", UpscaleMode.Large, Precision.Fp32),
+        new("large-int8", UpscaleMode.Large, Precision.Int8),
+        new("classsr-fp32", UpscaleMode.ClassSR, Precision.Fp32),
+        new("classsr-int8", UpscaleMode.ClassSR, Precision.Int8),
+        new("classsr-auto", UpscaleMode.ClassSR, Precision.Auto),
+    ];
+
+    public static string Names => string.Join(",", All.Select(m => m.Name));
+
+    /// <exception cref="FormatException">An unknown name.</exception>
+    public static BenchMode[] Parse(string list) =>
+        [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n =>
+            All.FirstOrDefault(m => m.Name == n) ?? throw new FormatException($"--modes: '{n}' is not one of {Names}"))];
+}
+
+public sealed class BenchOptions
+{
+    public string Source { get; init; } = "synthetic";
+    public string? Raw { get; init; }
+    /// <summary>Pacing of a live source; null keeps its own.</summary>
+    public double? Fps { get; init; }
+    /// <summary>Treat a y4m file's frames as HR originals (input = them downscaled x4, PSNR/SSIM against them).</summary>
+    public bool GroundTruth { get; init; }
+    public double Seconds { get; init; } = 5;
+    public double WarmupSeconds { get; init; } = 1;
+    public double IdleSeconds { get; init; } = 2;
+    public int QualityFrames { get; init; } = 5;
+    public int MaxFrames { get; init; } = 60;
+    public IReadOnlyList<BenchMode> Modes { get; init; } = BenchMode.All;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public string Models { get; init; } = "";
+    /// <summary>Power sampling rate; null uses the sensor's own.</summary>
+    public double? PowerRateHz { get; init; }
+}
+
+/// <summary>What a bench run produced: the report and every timed frame.</summary>
+public sealed record BenchResult(BenchReport Report, List<FrameRecord> Frames, PowerSample[] Trace, long StartTicks);
+
+/// <summary>
+/// The field benchmark: for each mode, load the engine, measure the idle baseline, run the real pipeline
+/// (source, upscale thread, a recording sink) through a warm-up and a timed window, then measure quality on a
+/// few frames outside the window. Power is sampled throughout on its own thread.
+/// </summary>
+public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> makeUpscaler, PowerChoice power,
+    IMarkerPin? marker, SystemProbe probe, Log log)
+{
+    static readonly double TickMs = 1000.0 / Stopwatch.Frequency;
+
+    public BenchResult Run(CancellationToken cancel = default)
+    {
+        long start = Stopwatch.GetTimestamp();
+        double Since(long t) => (t - start) / (double)Stopwatch.Frequency;
+        bool file = BenchFrames.IsFile(options.Source);
+        var frames = file ? BenchFrames.Load(options.Source, options.GroundTruth, options.MaxFrames) : null;
+        if (!file && options.GroundTruth)
+            throw new ArgumentException($"--hr needs a y4m file or an image folder; {options.Source} is live");
+
+        var report = new BenchReport
+        {
+            StartedUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            Host = Host(),
+            Settings = new BenchSettings
+            {
+                Seconds = options.Seconds, WarmupSeconds = options.WarmupSeconds, IdleSeconds = options.IdleSeconds,
+                QualityFrames = frames?.Truth is null ? 0 : options.QualityFrames, Threads = options.Threads, Models = options.Models,
+            },
+            Source = new SourceInfo
+            {
+                Spec = options.Source,
+                Kind = file ? "file" : "live",
+                Frames = frames?.Input.Length,
+                GroundTruth = frames?.Truth is null ? null : BenchFrames.GroundTruthText,
+                GroundTruthMissing = frames?.Truth is not null ? null : file
+                    ? "the file's frames were taken as the LR input (pass --hr to treat them as originals)"
+                    : "a live source has no originals to compare with",
+            },
+            Marker = new MarkerInfo { Pin = marker?.Name },
+        };
+        using var monitor = power.Sensor is { } sensor ? new PowerMonitor(sensor, options.PowerRateHz) : null;
+        monitor?.Start();
+        if (monitor != null && !monitor.WaitForFirstSample(TimeSpan.FromSeconds(2)))
+            log.Warn($"power: no sample from {monitor.Sensor.Name} within 2 s ({monitor.LastError ?? "no error"})");
+        var all = new List<FrameRecord>();
+        try
+        {
+            foreach (var mode in options.Modes)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var r = RunMode(mode, frames, monitor, all, Since, cancel);
+                report.Modes.Add(r);
+                var inv = CultureInfo.InvariantCulture;
+                log.Info(string.Create(inv, $"bench {mode.Name}: {r.Fps:0.00} fps, end-to-end p50 {r.LatencyMs.EndToEnd.P50:0.0} ms") +
+                    (r.Energy is { } e ? string.Create(inv, $", {e.MeanWatts:0.00} W, {e.MjPerFrame:0.0} mJ/frame") : "") +
+                    (r.Quality is { } q ? string.Create(inv, $", PSNR-Y {q.PsnrY:0.00} dB") : ""));
+            }
+        }
+        finally
+        {
+            monitor?.Stop();
+        }
+        var trace = monitor?.Samples() ?? [];
+        report.Power = new PowerInfo
+        {
+            Sensor = power.Sensor?.Name,
+            Simulated = power.Sensor?.Simulated ?? false,
+            RateHz = monitor?.RateHz,
+            AchievedRateHz = monitor is null ? null : Math.Round(monitor.AchievedRateHz(), 1),
+            ReadErrors = monitor?.Errors ?? 0,
+            Missing = power.Missing,
+        };
+        if (trace.Length > 0)
+        {
+            // Enough points for a chart; the CSV and the energy figures use the full trace.
+            int step = Math.Max(1, trace.Length / 3000);
+            report.PowerTrace = new PowerTrace();
+            for (int i = 0; i < trace.Length; i += step)
+            {
+                report.PowerTrace.TS.Add(Math.Round(Since(trace[i].Ticks), 4));
+                report.PowerTrace.Watts.Add(Math.Round(trace[i].Watts, 4));
+            }
+        }
+        if (marker is SimulatedMarkerPin)
+            log.Info($"marker: {marker.Name} toggled {report.Marker.Edges.Count} times");
+        return new BenchResult(report, all, trace, start);
+
+        ModeResult RunMode(BenchMode mode, BenchFrames? frames, PowerMonitor? monitor, List<FrameRecord> all,
+            Func<long, double> since, CancellationToken cancel)
+        {
+            long loadStart = Stopwatch.GetTimestamp();
+            using var upscaler = makeUpscaler(mode);
+            double loadSeconds = (Stopwatch.GetTimestamp() - loadStart) / (double)Stopwatch.Frequency;
+
+            long idleStart = Stopwatch.GetTimestamp();
+            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.IdleSeconds));
+            long idleEnd = Stopwatch.GetTimestamp();
+
+            var preloaded = frames is null ? null : new PreloadedSource(frames.Spec, frames.Input);
+            using IFrameSource source = preloaded ?? SourceSpec.Create(options.Source, options.Raw, options.Fps, loop: true);
+            using var sink = new BenchSink(mode.Name, preloaded is null ? null : preloaded.Delivered);
+            // The pipeline's own log lines (signal, source ended) would interleave with the bench's; warnings only.
+            using var pipeline = new FramePipeline(source, upscaler, [sink], new Log(Console.Error, LogLevel.Warn)) { HoldLastFrameAtEnd = false };
+            pipeline.Start();
+            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.WarmupSeconds));
+
+            var sampler = new WindowSampler(probe);
+            long dropped0 = pipeline.Snapshot().Drops.Values.Sum();
+            var cpu0 = Environment.CpuUsage.TotalTime;
+            long t0 = Stopwatch.GetTimestamp();
+            marker?.Set(true);
+            report.Marker.Edges.Add(new MarkerEdge { TS = Math.Round(since(t0), 4), Mode = mode.Name, High = true });
+            sampler.Start();
+            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.Seconds));
+            long t1 = Stopwatch.GetTimestamp();
+            marker?.Set(false);
+            report.Marker.Edges.Add(new MarkerEdge { TS = Math.Round(since(t1), 4), Mode = mode.Name, High = false });
+            var cpu1 = Environment.CpuUsage.TotalTime;
+            long dropped1 = pipeline.Snapshot().Drops.Values.Sum();
+            sampler.Stop();
+            pipeline.Stop(TimeSpan.FromSeconds(2));
+            cancel.ThrowIfCancellationRequested();
+
+            (report.Source.Width, report.Source.Height) = (source.Width, source.Height);
+            (report.Source.OutputWidth, report.Source.OutputHeight) = (source.Width * Upscaler.Scale, source.Height * Upscaler.Scale);
+            var timed = sink.Between(t0, t1);
+            all.AddRange(timed);
+            double seconds = (t1 - t0) / (double)Stopwatch.Frequency;
+            var r = new ModeResult
+            {
+                Name = mode.Name,
+                Engine = mode.Mode.ToString().ToLowerInvariant(),
+                Precision = mode.Mode == UpscaleMode.Bicubic ? "none" : upscaler.PrecisionLabel,
+                LoadSeconds = Math.Round(loadSeconds, 3),
+                Frames = timed.Count,
+                Seconds = Math.Round(seconds, 3),
+                Fps = Math.Round(timed.Count / seconds, 3),
+                Dropped = dropped1 - dropped0,
+                StartS = Math.Round(since(t0), 4),
+                EndS = Math.Round(since(t1), 4),
+                CpuPercent = Math.Round((cpu1 - cpu0).TotalSeconds / seconds * 100, 1),
+                RssMbPeak = Math.Round(sampler.PeakRssBytes / 1048576.0, 1),
+                MacsRatio = Math.Round(Mean(timed, f => f.MacsRatio), 4),
+                ClassShares = new ClassShareFigures
+                {
+                    Simple = Math.Round(Mean(timed, f => f.Simple), 4),
+                    Medium = Math.Round(Mean(timed, f => f.Medium), 4),
+                    Hard = Math.Round(Mean(timed, f => f.Hard), 4),
+                },
+                LatencyMs = new LatencyBreakdown
+                {
+                    Queue = Stats(timed, f => f.QueueMs),
+                    Upscale = Stats(timed, f => f.UpscaleMs),
+                    Classify = Stats(timed, f => f.ClassifyMs),
+                    Branches = Stats(timed, f => f.BranchesMs),
+                    Deliver = Stats(timed, f => f.DeliverMs),
+                    EndToEnd = Stats(timed, f => f.EndToEndMs),
+                },
+                EndToEndHistogram = HistogramOf(timed.Select(f => f.EndToEndMs).ToArray()),
+            };
+            if (sampler.Thermal is { } th)
+                r.Thermal = th;
+            else
+                r.ThermalMissing = probe.ThermalMissing;
+            r.Throttled = probe.Throttled(out var throttleMissing);
+            r.ThrottledMissing = throttleMissing;
+            // Read once the trace has moved past the window's end; read at its end, the last stretch would be missing.
+            Energy(r, monitor, monitor?.Between(idleStart, idleEnd), t0, t1);
+            Quality(r, upscaler, frames);
+            return r;
+        }
+    }
+
+    void Energy(ModeResult r, PowerMonitor? monitor, EnergyWindow? idle, long t0, long t1)
+    {
+        if (monitor is null || idle is null)
+        {
+            r.EnergyMissing = power.Missing ?? "no power sensor";
+            return;
+        }
+        var w = monitor.Between(t0, t1);
+        if (w.Samples < 2 || idle.Value.Samples < 2 || r.Frames == 0)
+        {
+            r.EnergyMissing = $"too few power samples ({w.Samples} in the run, {idle.Value.Samples} idle, {monitor.Errors} read errors" +
+                (monitor.LastError is { } e ? $": {e}" : "") + $") or no frames ({r.Frames})";
+            return;
+        }
+        double idleW = idle.Value.MeanWatts, net = w.Joules - idleW * w.Seconds;
+        r.Energy = new EnergyResult
+        {
+            IdleWatts = Math.Round(idleW, 4),
+            MeanWatts = Math.Round(w.MeanWatts, 4),
+            Joules = Math.Round(w.Joules, 4),
+            MjPerFrame = Math.Round(w.Joules / r.Frames * 1000, 3),
+            MjPerFrameNet = Math.Round(net / r.Frames * 1000, 3),
+            FramesPerJoule = Math.Round(r.Frames / w.Joules, 3),
+            Samples = w.Samples,
+        };
+    }
+
+    void Quality(ModeResult r, Upscaler upscaler, BenchFrames? frames)
+    {
+        if (frames?.Truth is not { } truth)
+        {
+            r.QualityMissing = "no ground truth (see source.ground_truth_missing)";
+            return;
+        }
+        int n = Math.Min(options.QualityFrames, truth.Length);
+        if (n == 0)
+        {
+            r.QualityMissing = "--quality-frames 0";
+            return;
+        }
+        var output = Upscaler.CreateOutput(frames.Input[0]);
+        double psnr = 0, ssim = 0;
+        for (int i = 0; i < n; i++)
+        {
+            upscaler.Upscale(frames.Input[i], output);
+            psnr += Metrics.PsnrY(output.Y, truth[i].Y, output.Width, output.Height);
+            ssim += Metrics.SsimY(output.Y, truth[i].Y, output.Width, output.Height);
+        }
+        r.Quality = new QualityResult { PsnrY = Math.Round(psnr / n, 4), SsimY = Math.Round(ssim / n, 5), Frames = n };
+    }
+
+    static double Mean(List<FrameRecord> f, Func<FrameRecord, double> pick) => f.Count == 0 ? 0 : f.Average(pick);
+
+    /// <summary>Nearest-rank percentiles.</summary>
+    public static Percentiles Stats(List<FrameRecord> frames, Func<FrameRecord, double> pick)
+    {
+        if (frames.Count == 0)
+            return new Percentiles();
+        var v = frames.Select(pick).Order().ToArray();
+        double P(double p) => Math.Round(v[Math.Clamp((int)Math.Ceiling(p * v.Length) - 1, 0, v.Length - 1)], 3);
+        return new Percentiles { P50 = P(0.5), P90 = P(0.9), P99 = P(0.99), Max = Math.Round(v[^1], 3), Mean = Math.Round(v.Average(), 3) };
+    }
+
+    /// <summary>30 equal bins from 0 to the largest value, rounded up to a tidy bin width.</summary>
+    public static Histogram HistogramOf(double[] values, int bins = 30)
+    {
+        if (values.Length == 0)
+            return new Histogram();
+        double raw = values.Max() / bins, mag = Math.Pow(10, Math.Floor(Math.Log10(Math.Max(raw, 1e-3))));
+        double width = new[] { 1, 2, 2.5, 5, 10 }.Select(m => m * mag).First(x => x >= raw);
+        var counts = new int[bins];
+        foreach (var x in values)
+            counts[Math.Min(bins - 1, (int)(x / width))]++;
+        return new Histogram { BinMs = width, Counts = [.. counts] };
+    }
+
+    static HostInfo Host()
+    {
+        string cpu = "";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal) || l.StartsWith("Model", StringComparison.Ordinal))
+                ?.Split(':', 2)[1].Trim() ?? "";
+        }
+        catch (IOException) { }
+        return new HostInfo
+        {
+            Machine = Environment.MachineName,
+            Os = RuntimeInformation.OSDescription + " " + RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
+            Cpu = cpu,
+            Cores = Environment.ProcessorCount,
+            Version = typeof(BenchRunner).Assembly.GetName().Version?.ToString(3) ?? "",
+        };
+    }
+
+    /// <summary>Peak RSS and temperatures over a timed window, read ten times a second on its own thread.</summary>
+    sealed class WindowSampler(SystemProbe probe)
+    {
+        readonly ManualResetEventSlim _stop = new();
+        Thread? _thread;
+        ZoneTemperature? _first, _max, _last;
+        public long PeakRssBytes { get; private set; }
+
+        public ThermalResult? Thermal => _first is { } f && _max is { } m && _last is { } l
+            ? new ThermalResult { Zone = m.Zone, StartC = Math.Round(f.Celsius, 1), MaxC = Math.Round(m.Celsius, 1), EndC = Math.Round(l.Celsius, 1) }
+            : null;
+
+        public void Start()
+        {
+            Sample();
+            _thread = new Thread(() => { while (!_stop.Wait(100)) Sample(); }) { IsBackground = true, Name = "classsr-bench-probe" };
+            _thread.Start();
+        }
+
+        public void Stop()
+        {
+            _stop.Set();
+            _thread?.Join();
+            Sample();
+        }
+
+        void Sample()
+        {
+            PeakRssBytes = Math.Max(PeakRssBytes, Environment.WorkingSet);
+            if (probe.Hottest() is { } t)
+            {
+                _first ??= t;
+                _last = t;
+                if (_max is null || t.Celsius > _max.Value.Celsius)
+                    _max = t;
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Device.Gpio;
+using System.Diagnostics;
+
+namespace ClassSR.Edge.Daemon.Bench;
+
+/// <summary>
+/// A GPIO line raised while a timed run is on, so an external power analyser can cut its own trace into runs.
+/// </summary>
+public interface IMarkerPin : IDisposable
+{
+    string Name { get; }
+    void Set(bool high);
+}
+
+/// <summary>A real pin through the kernel's GPIO character device (System.Device.Gpio), driven low at start.</summary>
+public sealed class GpioMarkerPin : IMarkerPin
+{
+    readonly GpioController _controller;
+    readonly int _pin;
+
+    /// <exception cref="IOException">The pin cannot be opened (no GPIO chip, in use, no permission).</exception>
+    public GpioMarkerPin(int pin)
+    {
+        _pin = pin;
+        try
+        {
+            _controller = new GpioController();
+            _controller.OpenPin(pin, PinMode.Output, PinValue.Low);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new IOException($"--marker-pin {pin}: {e.Message}", e);
+        }
+        Name = $"gpio {pin}";
+    }
+
+    public string Name { get; }
+
+    public void Set(bool high) => _controller.Write(_pin, high ? PinValue.High : PinValue.Low);
+
+    public void Dispose()
+    {
+        try { _controller.Write(_pin, PinValue.Low); } catch (Exception e) when (e is IOException or InvalidOperationException) { }
+        _controller.Dispose();
+    }
+}
+
+/// <summary>The simulated twin: remembers each edge and when (Stopwatch ticks).</summary>
+public sealed class SimulatedMarkerPin : IMarkerPin
+{
+    readonly List<(long Ticks, bool High)> _edges = [];
+
+    public string Name => "simulated gpio";
+    public bool High { get; private set; }
+    public IReadOnlyList<(long Ticks, bool High)> Edges => _edges;
+
+    public void Set(bool high)
+    {
+        if (high != High)
+            _edges.Add((Stopwatch.GetTimestamp(), high));
+        High = high;
+    }
+
+    public void Dispose() { }
+}
