@@ -58,9 +58,14 @@ arm64_sysroot() {
 publish() {
   local rid=${1:-linux-x64} out="$ROOT/artifacts/${1:-linux-x64}"
   deps
+  local rc=0
   dotnet publish src/ClassSR.Edge.Cli/ClassSR.Edge.Cli.csproj -c Release -r "$rid" -o "$out" -p:DebugType=none -nologo "${@:2}" \
-    | tee "$ROOT/artifacts/publish-$rid.log" | grep -E "warning|error|->" || true
-  if grep -qE "warning (IL|AOT)[0-9]+" "$ROOT/artifacts/publish-$rid.log"; then
+    > "$ROOT/artifacts/publish-$rid.log" 2>&1 || rc=$?
+  grep -E "warning|error|->" "$ROOT/artifacts/publish-$rid.log" || true
+  if ((rc)) || grep -qE ": error " "$ROOT/artifacts/publish-$rid.log"; then
+    echo "build.sh: publish for $rid failed (see artifacts/publish-$rid.log)" >&2; exit 1
+  fi
+  if grep -qE "(warning|error) (IL|AOT)[0-9]+" "$ROOT/artifacts/publish-$rid.log"; then
     echo "build.sh: AOT/trim warnings in publish (see artifacts/publish-$rid.log)" >&2; exit 1
   fi
   # The package carries every platform's native library; keep only this one's.
