@@ -116,13 +116,11 @@ public class SystemdNotifierTests
 
         // A bad file on reload is refused and the daemon keeps going.
         File.WriteAllText(config, """{"mode": "huge"}""");
-        daemon.Hangup();
-        daemon.WaitForLog("reload rejected, keeping the running configuration: " + config + ": \"mode\": \"huge\"", TimeSpan.FromSeconds(10));
+        daemon.HangupAndWaitForLog("reload rejected, keeping the running configuration: " + config + ": \"mode\": \"huge\"", TimeSpan.FromSeconds(10));
 
         // A good one swaps the upscaler between frames; a change that needs a restart is said so.
         File.WriteAllText(config, """{"mode": "bicubic", "precision": "fp32", "fps": 5}""");
-        daemon.Hangup();
-        daemon.WaitForLog("now upscaling with bicubic", TimeSpan.FromSeconds(20));
+        daemon.HangupAndWaitForLog("now upscaling with bicubic", TimeSpan.FromSeconds(20));
         Assert.Contains("fps changed; that takes a restart", daemon.Stderr);
         string m;
         do
