@@ -69,12 +69,19 @@ public class RegionPlannerTests
     public void Uniform_class_makes_one_region_without_halo()
     {
         var grid = new TileGrid(320, 180, 32);
-        var p = new RegionPlanner(grid, Costs);
+        var p = new RegionPlanner(grid, Costs) { MaxRegionPixels = 64 * 1024 };
         var cls = new byte[grid.Count];
         cls.AsSpan().Fill(1);
         p.Plan(cls);
         var r = Assert.Single(p.Regions.ToArray());
         Assert.Equal((0, 0, 320, 180), (r.PadX, r.PadY, r.PadW, r.PadH));
+
+        // Under the default cap the frame runs as two stripes, each with the halo the other side needs.
+        var capped = new RegionPlanner(grid, Costs);
+        capped.Plan(cls);
+        Assert.Equal(2, capped.Regions.Length);
+        Assert.All(capped.Regions.ToArray(), reg => Assert.True(reg.PaddedPixels <= capped.MaxRegionPixels));
+        Assert.All(Coverage(capped, 320, 180), h => Assert.Equal(1, h));
     }
 
     [Fact]
@@ -121,7 +128,7 @@ public class RegionPlannerTests
             cls[i] = (byte)(i * 7 % 3);
         // Cheaper branches barely cheaper per pixel (as INT8 medium was here): the whole frame on "hard" wins.
         BranchCost[] flat = [new(14000, 4), new(16000, 6), new(16600, 7)];
-        var p = new RegionPlanner(grid, flat) { RunOverheadMacs = 1e7 };
+        var p = new RegionPlanner(grid, flat) { RunOverheadMacs = 1e7, MaxRegionPixels = 64 * 1024 };
         double cost = p.Plan(cls);
         Assert.All(cls, c => Assert.Equal(2, c));
         Assert.Equal(1, p.Regions.Length);
