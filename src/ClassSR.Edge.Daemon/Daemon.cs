@@ -82,6 +82,24 @@ public sealed class DaemonHost
         return state;
     }
 
+    /// <summary>
+    /// True when SIGHUP was ignored by whoever started us (nohup, some CI runners): .NET keeps an inherited ignore, so
+    /// a reload signal would be dropped without a word.
+    /// </summary>
+    static bool SighupIgnored()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("SigIgn:", StringComparison.Ordinal))
+                    return (Convert.ToUInt64(line[7..].Trim(), 16) & 1) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+        return false;
+    }
+
     /// <summary>Runs until stopped; returns the process exit code.</summary>
     /// <param name="upscaler">Owned by the caller; only the upscale thread touches it while this runs.</param>
     /// <exception cref="FormatException">The source spec is not understood.</exception>
@@ -148,6 +166,9 @@ public sealed class DaemonHost
             else
                 ThreadPool.QueueUserWorkItem(_ => ReloadNow());
         });
+
+        if (Reload != null && SighupIgnored())
+            _log.Warn("SIGHUP is ignored in this process (started under nohup?), so it cannot reload the configuration; restart instead");
 
         // Opened before anything runs, so a wrong chip or pin fails start-up with its reason.
         using var gpio = _options.Gpio is { Any: true } pins ? OpenGpio(pins) : null;

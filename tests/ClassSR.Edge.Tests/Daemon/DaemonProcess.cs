@@ -77,32 +77,6 @@ internal sealed partial class DaemonProcess : IDisposable
 
     public void Hangup() => Assert.Equal(0, kill(_process.Id, 1));
 
-    /// <summary>
-    /// SIGHUP, then waits for <paramref name="text"/>; sent again if it does not come. Under the whole parallel
-    /// suite a SIGHUP was seen to go unhandled for over 10 s (never alone, nor under CPU load); the failure message
-    /// carries the daemon's signal masks so the next occurrence says whether the signal was blocked or ignored.
-    /// </summary>
-    public void HangupAndWaitForLog(string text, TimeSpan timeout)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            Hangup();
-            try
-            {
-                WaitForLog(text, timeout);
-                return;
-            }
-            catch (Xunit.Sdk.FailException) when (attempt < 2 && !_process.HasExited)
-            {
-            }
-            catch (Xunit.Sdk.FailException e) when (!_process.HasExited)
-            {
-                string masks = string.Join(", ", File.ReadAllLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal)));
-                Assert.Fail($"{e.Message}\nafter {attempt} SIGHUPs; {masks}");
-            }
-        }
-    }
-
     /// <summary>Waits for a stderr line containing <paramref name="text"/>.</summary>
     public void WaitForLog(string text, TimeSpan timeout)
     {

@@ -103,7 +103,9 @@ public class SystemdNotifierTests
         server.Bind(new UnixDomainSocketEndPoint(sock));
         string config = Path.Combine(dir, "config.json");
         File.WriteAllText(config, """{"mode": "small", "precision": "fp32", "fps": 10}""");
-        using var daemon = new DaemonProcess(
+        // As systemd starts it: SIGHUP at its default. A test run under nohup (or a CI runner that ignores SIGHUP)
+        // would otherwise hand the ignored disposition down, and .NET leaves an ignored signal ignored.
+        using var daemon = new DaemonProcess("env", ["--default-signal=HUP", "dotnet", Path.Combine(AppContext.BaseDirectory, "classsr-edge.dll")],
             new Dictionary<string, string> { ["NOTIFY_SOCKET"] = sock, ["WATCHDOG_USEC"] = "2000000" },
             "--config", config, "--listen", "127.0.0.1:0", "--models", TestModels.Quick().Directory, "--seconds", "60");
         daemon.WaitForUrl(TimeSpan.FromSeconds(15));
@@ -116,11 +118,13 @@ public class SystemdNotifierTests
 
         // A bad file on reload is refused and the daemon keeps going.
         File.WriteAllText(config, """{"mode": "huge"}""");
-        daemon.HangupAndWaitForLog("reload rejected, keeping the running configuration: " + config + ": \"mode\": \"huge\"", TimeSpan.FromSeconds(10));
+        daemon.Hangup();
+        daemon.WaitForLog("reload rejected, keeping the running configuration: " + config + ": \"mode\": \"huge\"", TimeSpan.FromSeconds(10));
 
         // A good one swaps the upscaler between frames; a change that needs a restart is said so.
         File.WriteAllText(config, """{"mode": "bicubic", "precision": "fp32", "fps": 5}""");
-        daemon.HangupAndWaitForLog("now upscaling with bicubic", TimeSpan.FromSeconds(20));
+        daemon.Hangup();
+        daemon.WaitForLog("now upscaling with bicubic", TimeSpan.FromSeconds(20));
         Assert.Contains("fps changed; that takes a restart", daemon.Stderr);
         string m;
         do
