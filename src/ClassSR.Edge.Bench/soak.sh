@@ -7,7 +7,8 @@ BIN=artifacts/linux-x64/classsr-edge
 SECS=${1:-30}; shift || true
 PORT=$((20000 + RANDOM % 20000))
 t0=$(date +%s.%N)
-"$BIN" run --listen 127.0.0.1:$PORT --seconds $((SECS + 5)) "$@" 2>/tmp/classsr-soak.log &
+# The environment of deploy-arm64/classsr-edge.service, so the figures are the service's.
+MALLOC_ARENA_MAX=1 "$BIN" run --listen 127.0.0.1:$PORT --seconds $((SECS + 5)) "$@" 2>/tmp/classsr-soak.log &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 until curl -sf -o /dev/null "http://127.0.0.1:$PORT/snapshot"; do

@@ -33,9 +33,10 @@ public sealed class RegionPlanner
     public double RunOverheadMacs { get; set; } = 1.5e6;
     /// <summary>
     /// Upper bound on a region's padded LR pixels: keeps ONNX Runtime's activations bounded. At 320x180 the whole frame
-    /// runs as two stripes: the daemon's RSS is 92 MB instead of 105 MB in one piece, for about 8% more halo work.
+    /// runs as three stripes: the daemon's RSS is 85 MB (it was 85-97 MB with two, 105-128 MB in one piece), for about
+    /// 15% more halo work.
     /// </summary>
-    public long MaxRegionPixels { get; set; } = 40 * 1024;
+    public long MaxRegionPixels { get; set; } = 32 * 1024;
     /// <summary>Largest region in cells per side (1 = every cell on its own, as the reference ClassSR runs).</summary>
     public int MaxRegionCells { get; set; } = int.MaxValue;
     public bool Promote { get; set; } = true;

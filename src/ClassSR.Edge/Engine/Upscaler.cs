@@ -127,6 +127,7 @@ public sealed class Upscaler : IDisposable
         RunOverheadMacs = options.RunOverheadMacs;
         if (options.Mode == UpscaleMode.ClassSR && options.MeasureCosts)
             MeasureCosts();
+        NativeHeap.ReleaseFreed();
         // Unused classes point at the one net loaded; the planner never routes to them.
         var any = _branchNets.First(n => n != null)!;
         _runner = new BranchRunner([.. _branchNets.Select(n => n ?? any)]);

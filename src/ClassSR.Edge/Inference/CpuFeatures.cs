@@ -7,10 +7,9 @@ namespace ClassSR.Edge.Inference;
 /// <summary>Chooses the precision where the CPU makes INT8 pay.</summary>
 public static class CpuFeatures
 {
-    /// <summary>x86 VNNI or Arm dot-product (asimddp): the instructions that make INT8 convolution faster than FP32.</summary>
-    public static bool HasInt8Dot => AvxVnni.IsSupported || Dp.IsSupported || CpuInfoFlags.Contains("avx512_vnni");
-
-    // .NET exposes no AVX-512 VNNI check; the kernel's flag list does.
+    // ONNX Runtime picks its kernels from what the CPU has, so the choice reads the kernel's flag list, not .NET's
+    // Avx2.IsSupported & co.: in a native AOT binary those say what the binary was compiled for (x86-64 baseline
+    // here, so "no AVX2" on an AVX2 machine), and .NET has no AVX-512 VNNI check at all.
     static readonly HashSet<string> CpuInfoFlags = ReadCpuInfoFlags();
 
     static HashSet<string> ReadCpuInfoFlags()
@@ -30,24 +29,30 @@ public static class CpuFeatures
         return [];
     }
 
-    public static string Describe()
-    {
-        var f = new List<string>();
-        if (Avx2.IsSupported) f.Add("avx2");
-        if (Avx512F.IsSupported) f.Add("avx512f");
-        if (AvxVnni.IsSupported) f.Add("avx-vnni");
-        if (CpuInfoFlags.Contains("avx512_vnni")) f.Add("avx512-vnni");
-        if (AdvSimd.IsSupported) f.Add("asimd");
-        if (Dp.IsSupported) f.Add("asimddp");
-        return f.Count == 0 ? "none" : string.Join(" ", f);
-    }
+    static readonly (string Flag, string Name)[] Known =
+        [("avx2", "avx2"), ("avx512f", "avx512f"), ("avx_vnni", "avx-vnni"), ("avx512_vnni", "avx512-vnni"), ("asimd", "asimd"), ("asimddp", "asimddp")];
+
+    /// <summary>x86 VNNI or Arm dot-product (asimddp) in a cpuinfo flag list.</summary>
+    public static bool HasInt8DotIn(IReadOnlySet<string> flags) =>
+        flags.Contains("avx_vnni") || flags.Contains("avx512_vnni") || flags.Contains("asimddp");
 
     /// <summary>
-    /// Where INT8 beats FP32. Arm needs the dot-product instructions: without them (Pi 4's A72) INT8
-    /// is slower. On x86-64 AVX2 is enough: ONNX Runtime's u8s8 kernels ran the large branch 1.68x
-    /// faster than FP32 on an AVX2-only EPYC here (21.5 vs 36.2 ms at 320x180), VNNI only adds to it.
+    /// Where INT8 beats FP32, from a cpuinfo flag list. Arm needs the dot-product instructions: without them (Pi 4's A72)
+    /// INT8 is slower. On x86-64 AVX2 is enough: ONNX Runtime's u8s8 kernels ran the large branch 1.68x faster than
+    /// FP32 on an AVX2-only EPYC here (21.5 vs 36.2 ms at 320x180), VNNI only adds to it.
     /// </summary>
-    public static bool Int8Pays => HasInt8Dot || Avx2.IsSupported;
+    public static bool Int8PaysIn(IReadOnlySet<string> flags) => HasInt8DotIn(flags) || flags.Contains("avx2");
+
+    /// <summary>The int8 dot-product instructions on this CPU (from cpuinfo; the runtime's own checks where it has none).</summary>
+    public static bool HasInt8Dot => HasInt8DotIn(CpuInfoFlags) || AvxVnni.IsSupported || Dp.IsSupported;
+
+    public static bool Int8Pays => Int8PaysIn(CpuInfoFlags) || HasInt8Dot || Avx2.IsSupported;
+
+    public static string Describe()
+    {
+        var f = Known.Where(k => CpuInfoFlags.Contains(k.Flag)).Select(k => k.Name).ToList();
+        return f.Count == 0 ? "none" : string.Join(" ", f);
+    }
 
     public static Precision Resolve(Precision p) =>
         p != Precision.Auto ? p : Int8Pays ? Precision.Int8 : Precision.Fp32;

@@ -105,4 +105,19 @@ public class CliTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(ImageFile.Load(a).Rgb, ImageFile.Load(b).Rgb);
     }
+
+    [Fact]
+    public void The_aot_binary_picks_auto_precision_from_this_cpus_flags_as_the_jit_build_does()
+    {
+        // Native AOT answers Avx2.IsSupported for the ISA it was compiled for, not the machine's: the choice must not
+        // depend on it (ONNX Runtime dispatches on the CPU itself).
+        Assert.True(File.Exists(CliRunner.AotBinary), $"'{CliRunner.AotBinary}' missing: ./build.sh test publishes it before the tests");
+        var flags = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("flags", StringComparison.Ordinal) || l.StartsWith("Features", StringComparison.Ordinal));
+        bool int8 = ClassSR.Edge.Inference.CpuFeatures.Int8PaysIn(flags[(flags.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet());
+        var aot = CliRunner.Run(CliRunner.AotBinary, ["info", "--models", QuickModels]);
+        var jit = CliRunner.Jit("info", "--models", QuickModels);
+        string expected = "auto -> " + (int8 ? "int8" : "fp32");
+        Assert.Contains(expected, aot.Stdout);
+        Assert.Contains(expected, jit.Stdout);
+    }
 }

@@ -76,10 +76,10 @@ public class RegionPlannerTests
         var r = Assert.Single(p.Regions.ToArray());
         Assert.Equal((0, 0, 320, 180), (r.PadX, r.PadY, r.PadW, r.PadH));
 
-        // Under the default cap the frame runs as two stripes, each with the halo the other side needs.
+        // Under the default cap the frame runs as stripes, each with the halo its neighbours need.
         var capped = new RegionPlanner(grid, Costs);
         capped.Plan(cls);
-        Assert.Equal(2, capped.Regions.Length);
+        Assert.True(capped.Regions.Length > 1);
         Assert.All(capped.Regions.ToArray(), reg => Assert.True(reg.PaddedPixels <= capped.MaxRegionPixels));
         Assert.All(Coverage(capped, 320, 180), h => Assert.Equal(1, h));
     }
