@@ -78,6 +78,11 @@ publish() {
   echo "build.sh: published $out/classsr-edge"
 }
 
+publish_arm64() {
+  arm64_sysroot
+  publish linux-arm64 -p:TurboJpegStaticLib="$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libturbojpeg.a"
+}
+
 count_tests() {
   # Prints the plain closing line 'N passed, N failed' from dotnet test's summaries.
   awk '/(Passed|Failed)!/ { for (i=1;i<=NF;i++) { if ($i=="Failed:") f+=$(i+1); if ($i=="Passed:") p+=$(i+1); if ($i=="Skipped:") s+=$(i+1) } }
@@ -87,17 +92,14 @@ count_tests() {
 case "${1:-}" in
   deps) deps ;;
   publish) mkdir -p artifacts; publish "${2:-linux-x64}" ;;
-  publish-arm64)
-    mkdir -p artifacts; arm64_sysroot
-    publish linux-arm64 -p:TurboJpegStaticLib="$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libturbojpeg.a" ;;
+  publish-arm64) mkdir -p artifacts; publish_arm64 ;;
   deb) exec deploy-arm64/build-deb.sh "${@:2}" ;;
   test)
     mkdir -p artifacts
     deps "${TEST_DEBS[@]}"
     models-int8/recipe/make.sh --quick
     publish linux-x64
-    arm64_sysroot
-    publish linux-arm64 -p:TurboJpegStaticLib="$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libturbojpeg.a"
+    publish_arm64
     deploy-arm64/build-deb.sh
     # The k3s manifest's schema check runs under node; Debian's only where the machine has none.
     command -v npm >/dev/null || deps nodejs npm
