@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The ClassSR x4 recipe, every step: data -> class split -> stage 1 -> stage 2 -> export/quantize -> evaluate -> manifest.
+# The ClassSR x4 recipe, every step: data -> class split -> stage 1 -> stage 2 -> routing calibration -> export/quantize
+# -> evaluate -> manifest.
 #   models-int8/recipe/make.sh            full run; writes models-int8/*.onnx and manifest.json (resumes from work/)
 #   models-int8/recipe/make.sh --quick    every step on a tiny budget into work-quick/ (part of ./build.sh test)
 # Training checkpoints every 250 iterations; rerunning continues where it stopped. checkpoints/ holds the
@@ -44,6 +45,9 @@ for set in "${SETS[@]}"; do
       "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode $mode --precision $prec --models "$OUT" \
         --json "$OUT/eval/$set.$mode.$prec.json" --quiet
     done
+    # Routing only: every tile in its class's branch, no promotion by the planner (the model set's own quality).
+    "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode classsr --no-promote --precision $prec --models "$OUT" \
+      --json "$OUT/eval/$set.routed.$prec.json" --quiet
   done
 done
 $PY -m classsr manifest $QUICK --out "$OUT" --shared "$SHARED"

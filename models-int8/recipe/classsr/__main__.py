@@ -1,6 +1,6 @@
 """ClassSR x4 recipe driver: python3 -m classsr STEP [--quick] [--work DIR].
 
-Steps run in order by `all`: prepare, pretrain, split, stage1, stage2, export, quantize.
+Steps run in order by `all`: prepare, pretrain, split, stage1, stage2, route, export (export writes FP32 and INT8).
 Evaluation with ONNX Runtime and the manifest are done by make.sh through the C# `eval`,
 so the figures in the manifest are those the product itself measures.
 Each step skips what is already done and resumes from checkpoints.
@@ -20,7 +20,7 @@ RECIPE = os.path.dirname(HERE)
 DEFAULT_SHARED = os.path.normpath(os.path.join(RECIPE, "..", "..", "..", "shared"))
 
 # Iteration budgets: full run, and --quick (every step on a tiny budget, for the test command).
-FULL = dict(pretrain=22000, small=6000, medium=8000, classifier=16000, train_sets=("T91", "BSD200"))
+FULL = dict(pretrain=36000, small=6000, medium=8000, classifier=16000, train_sets=("T91", "BSD200"))
 QUICK = dict(pretrain=60, small=30, medium=30, classifier=30, train_sets=("T91",))
 
 
@@ -29,7 +29,7 @@ def paths(work):
     return {k: os.path.join(work, v) for k, v in dict(
         tiles="tiles.npz", pretrain="large.ckpt", split="split.json",
         small="small.ckpt", medium="medium.ckpt", classifier="classifier.ckpt",
-        onnx=".", calib="calib.npz").items()}
+        route="route.json").items()}
 
 
 def load_tiles(p):
@@ -41,14 +41,17 @@ def weights_of(ckpt):
     return torch.load(ckpt)["model"]
 
 
-def step_prepare(a, p, budget):
-    if os.path.exists(p["tiles"]):
-        return
+def train_files(a, budget):
     files = []
     for s in budget["train_sets"]:
         files += data.list_images(os.path.join(a.shared, "datasets", "train", s))
-    if a.quick:
-        files = files[:8]
+    return files[:8] if a.quick else files
+
+
+def step_prepare(a, p, budget):
+    if os.path.exists(p["tiles"]):
+        return
+    files = train_files(a, budget)
     lr, hr = data.make_subimages(files)
     train.log(f"prepare: {len(files)} images -> {len(lr)} sub-images (LR 32x32, HR 128x128, Y)")
     np.savez(p["tiles"], lr=lr, hr=hr)
@@ -76,7 +79,7 @@ def step_split(a, p, budget):
     psnr = train.tile_psnr(train.branch_outputs(large, lr), hr)
     t_simple, t_hard = np.quantile(psnr, 2 / 3), np.quantile(psnr, 1 / 3)
     cls = np.where(psnr >= t_simple, 0, np.where(psnr >= t_hard, 1, 2))
-    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard),
+    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": torch.load(p["pretrain"])["it"],
                "counts": np.bincount(cls, minlength=3).tolist(), "classes": cls.tolist()},
               open(p["split"], "w"))
     train.log(f"split: simple >= {t_simple:.2f} dB > medium >= {t_hard:.2f} dB > hard; "
@@ -112,19 +115,79 @@ def step_stage2(a, p, budget):
     train.train_classifier(lr, hr, sr_all, budget["classifier"], p["classifier"], target=a.mix)
 
 
+def load_classifier(p):
+    clf = Classifier()
+    clf.load_state_dict(weights_of(p["classifier"]))
+    return clf.eval()
+
+
+def step_route(a, p, budget):
+    """Calibrates the routing: logit offsets, baked into the exported classifier, that keep quality.
+
+    ClassSR's classes are thirds of the large branch's PSNR, but a tile with a high PSNR is not always one where the
+    small branch loses little. On the training images' tiles we have each branch's error; the offsets chosen are the
+    ones with the least loss against the large branch alone (pooled MSE, in dB) among those that still send at
+    least `min_small` of the tiles to the small branch; ties go to the cheaper plan. The tiles are cut at the
+    images' own scale only, without the 0.9-0.6 rescales of training: those pack more detail into each LR pixel
+    than camera frames have, and a routing calibrated on them sends more tiles to the small branch in use.
+    """
+    clf_it = torch.load(p["classifier"])["it"]
+    if os.path.exists(p["route"]) and json.load(open(p["route"])).get("classifier_it") == clf_it:
+        return
+    lr, hr = data.make_subimages(train_files(a, budget), scales=(1.0,))
+    nets = load_branches(p)
+    clf = load_classifier(p)
+    with torch.no_grad():
+        logits = torch.cat([clf(train.to_unit(lr[i:i + 1024])) for i in range(0, len(lr), 1024)]).numpy()
+    mse = np.stack([train.tile_mse(train.branch_outputs(nets[n], lr), hr) for n in CLASS_NAMES], 1)
+    cost = np.array([nets[n].macs_per_lr_pixel for n in CLASS_NAMES], np.float64)
+    cost /= cost[-1]
+    base = mse[:, 2].mean()
+    rows = np.arange(len(mse))
+    best = None
+    for bs in np.arange(-6.0, 2.01, 0.1):
+        for bm in np.arange(-6.0, 2.01, 0.1):
+            r = np.argmax(logits + np.array([bs, bm, 0.0]), axis=1)
+            shares = np.bincount(r, minlength=3) / len(r)
+            if shares[0] < a.min_small:
+                continue
+            key = (round(10 * np.log10(mse[rows, r].mean() / base), 4), cost[r].mean())
+            if best is None or key < best[0]:
+                best = (key, [round(float(bs), 2), round(float(bm), 2), 0.0], shares)
+    if best is None:
+        raise SystemExit(f"route: no offsets send {a.min_small:.0%} of the training tiles to the small branch")
+    (loss, c), bias, shares = best
+    r0 = np.argmax(logits, axis=1)
+    loss0 = 10 * np.log10(mse[rows, r0].mean() / base)
+    json.dump({"bias": bias, "loss_db": loss, "macs_ratio": round(float(c), 4), "shares": np.round(shares, 4).tolist(),
+               "unbiased_loss_db": round(float(loss0), 4), "min_small": a.min_small, "classifier_it": clf_it,
+               "tiles": len(lr), "scales": [1.0]},
+              open(p["route"], "w"))
+    train.log(f"route: offsets {bias}: loss {loss:+.3f} dB (argmax alone {loss0:+.3f}), shares {np.round(shares, 3)}, "
+              f"MACs {c:.3f} of the large branch (training tiles)")
+
+
+def calib_tiles(lr):
+    """The 512 training tiles that INT8 activation ranges are measured on."""
+    rng = np.random.default_rng(7)
+    return lr[rng.choice(len(lr), min(len(lr), 512), replace=False)]
+
+
 def step_export(a, p, budget):
     lr, _ = load_tiles(p)
     nets = load_branches(p)
-    clf = Classifier()
-    clf.load_state_dict(weights_of(p["classifier"]))
-    clf.eval()
-    rng = np.random.default_rng(7)
-    calib = lr[rng.choice(len(lr), min(len(lr), 512), replace=False)]
+    clf = load_classifier(p)
+    route = json.load(open(p["route"]))
+    with torch.no_grad():
+        clf.fc.bias += torch.tensor(route["bias"])
+    calib = calib_tiles(lr)
     split = json.load(open(p["split"]))
     recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k != "train_sets"),
               "commit": git_commit(), "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
               "LR by PIL bicubic (MATLAB-compatible)", "quick": str(a.quick)}
-    info = export.export_all(nets, clf, calib, a.out, split, weight_bits=a.weight_bits, recipe=recipe)
+    split = dict(split, routing={k: route[k] for k in ("bias", "loss_db", "unbiased_loss_db", "shares", "min_small", "tiles")})
+    info = export.export_all(nets, clf, calib, a.out, split, weight_bits=a.weight_bits, first_bits=a.first_layer_bits,
+                             recipe=recipe)
     # PyTorch's own Set5 figure per branch: the manifest step checks ONNX Runtime's FP32 against it.
     ref = train.eval_branch  # same protocol as classsr-edge eval: our bicubic LR, Y, crop 4
     set5 = {"Set5": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "Set5"))}
@@ -147,16 +210,17 @@ def step_manifest(a, p, budget):
             st, mode, prec, _ = f.split(".")
             evals[(st, mode, prec)] = json.load(open(os.path.join(edir, f)))["mean"]
     for m in man["models"]:
-        mode = "classsr" if m["role"] == "classifier" else m["role"]
+        mode = "routed" if m["role"] == "classifier" else m["role"]
         m["psnr"] = {st: round(v["psnr"], 3) for (st, md, pr), v in evals.items() if md == mode and pr == m["precision"]}
         if "torch_psnr_set5" in m and "Set5" in m["psnr"]:
             d = m["psnr"]["Set5"] - m["torch_psnr_set5"]
             if abs(d) > 0.01:
                 raise SystemExit(f"manifest: {m['file']}: ONNX Runtime Set5 {m['psnr']['Set5']:.3f} dB differs from "
                                  f"PyTorch {m['torch_psnr_set5']:.3f} dB: the export is wrong")
-    man["classsr"] = {f"{st}.{pr}": {"psnr": round(v["psnr"], 3), "ssim": round(v["ssim"], 4),
-                                      "macs_ratio": round(v["macs_ratio"], 3), "shares": [round(x, 3) for x in v["shares"]]}
-                      for (st, md, pr), v in evals.items() if md == "classsr"}
+    for kind in ("classsr", "routed"):
+        man[kind] = {f"{st}.{pr}": {"psnr": round(v["psnr"], 3), "ssim": round(v["ssim"], 4),
+                                    "macs_ratio": round(v["macs_ratio"], 3), "shares": [round(x, 3) for x in v["shares"]]}
+                     for (st, md, pr), v in evals.items() if md == kind}
     with open(path, "w") as f:
         json.dump(man, f, indent=1)
     card.write(man, a.out, {st: v["psnr"] for (st, md, pr), v in evals.items() if md == "bicubic"})
@@ -175,7 +239,8 @@ def git_commit():
 
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m classsr")
-    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "stage1", "stage2", "export", "manifest"])
+    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "stage1", "stage2", "route", "export",
+                                     "manifest"])
     ap.add_argument("--quick", action="store_true", help="every step on a tiny budget (minutes)")
     ap.add_argument("--shared", default=DEFAULT_SHARED)
     ap.add_argument("--work", default=None, help="checkpoints and prepared data (git-ignored)")
@@ -183,10 +248,15 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--mix", type=float, nargs=3, default=[1 / 3, 1 / 3, 1 / 3],
                     help="stage-2 target share of tiles per class (simple medium hard)")
+    ap.add_argument("--min-small", type=float, default=0.3,
+                    help="route: the least share of training tiles the calibrated routing sends to the small branch")
     ap.add_argument("--branch", choices=CLASS_NAMES[:2], default=None,
                     help="stage1: train only this branch (two processes can train both at once, one core each)")
-    ap.add_argument("--weight-bits", type=int, default=7, choices=[7, 8],
-                    help="7 leaves headroom for x86 AVX2 u8s8 kernels, whose 16-bit pair sums saturate with 8-bit weights")
+    ap.add_argument("--weight-bits", type=int, default=8, choices=[7, 8], help="INT8 weights of every layer but the first")
+    ap.add_argument("--first-layer-bits", type=int, default=7, choices=[7, 8],
+                    help="weights of the layer that reads the frame: x86 AVX2 u8s8 kernels add byte products in pairs "
+                         "into 16 bits, and neighbouring pixels (0..255, alike) times alike taps of 8-bit weights "
+                         "overflow it (measured: small branch Set5 -0.34 dB); 7 bits cannot overflow")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -195,7 +265,7 @@ def main():
     budget = QUICK if a.quick else FULL
     p = paths(a.work)
     torch.manual_seed(0)
-    steps = ["prepare", "pretrain", "split", "stage1", "stage2", "export"] if a.step == "all" else [a.step]
+    steps = ["prepare", "pretrain", "split", "stage1", "stage2", "route", "export"] if a.step == "all" else [a.step]
     for s in steps:
         train.log(f"== {s}")
         globals()["step_" + s](a, p, budget)

@@ -35,12 +35,21 @@ def render(man, bicubic=None):
     c = Classifier()
     w(f"| classifier | 4x4/4 1→{c.width}, 2× 1x1 {c.width}→{c.width}, 1x1 →{c.mid}, global average pool, linear →3 "
       f"| {c.macs_per_lr_pixel:.0f} | {c.macs_per_lr_pixel / large_macs:.3f} | {c.macs_per_lr_pixel:.0f} | 0 |\n")
-    w("INT8 models are static QDQ: per-channel symmetric int8 weights, uint8 activations calibrated (min/max) on 512 training")
+    fb = man.get("first_layer_weight_bits", man.get("weight_bits", 8))
+    w(f"INT8 models are static QDQ: per-channel symmetric weights ({man.get('weight_bits', 8)}-bit; {fb}-bit in the layer that")
+    w("reads the frame, see below), uint8 activations calibrated (min/max) on 512 training")
     w("tiles, uint8 input at 1/255 (exact for 8-bit video). The INT8 first layer is computed as a 1x1 convolution over the 25")
     w("shifted copies of the input, same weights (ONNX Runtime's INT8 convolution is slow on one input channel). A test proves")
     w("that ONNX Runtime runs every Conv of the INT8 models as QLinearConv. INT8 branches have their hidden widths padded")
     w("with zero channels to multiples of 16 (same outputs): ONNX Runtime's INT8 convolution ran 3x slower per MAC at 8 or 12")
     w("channels than at 16.\n")
+    w("Why the first layer has 7-bit weights: ONNX Runtime's u8s8 kernels on x86 AVX2 (no VNNI) multiply bytes with")
+    w("VPMADDUBSW, which adds each pair of products into a saturating 16-bit sum. The first layer reads the frame itself:")
+    w("neighbouring pixels are alike and near 255 in bright areas, and neighbouring taps of a smooth kernel share a sign,")
+    w("so with 8-bit weights the pairs overflow (measured on this machine: small branch Set5 29.17 dB FP32, 28.81 INT8).")
+    w("7-bit weights cannot overflow (2 x 255 x 63 < 32767) and cost 0.01 dB there; deeper layers see ReLU features,")
+    w("rarely large together, and keep 8 bits (7 bits everywhere lost up to 0.11 dB). Quantization-aware fine-tuning was")
+    w("tried (600 iterations of the small branch with fake quantization) and lost 0.03 dB on Set5, so it is not used.\n")
     w("## Quality (Y-PSNR dB)\n")
     w("| model | " + " | ".join(SETS) + " |")
     w("|---|---|---|---|")
@@ -53,15 +62,23 @@ def render(man, bicubic=None):
             m = models[(name, prec)]
             w(f"| {name} {prec} | " + " | ".join(fmt(m["psnr"].get(s)) for s in SETS) + " |")
     for prec in ("fp32", "int8"):
+        cs = man.get("routed", {})
+        w(f"| ClassSR {prec}, routing only | " + " | ".join(fmt(cs.get(f"{s}.{prec}", {}).get("psnr")) for s in SETS) + " |")
+    for prec in ("fp32", "int8"):
         cs = man.get("classsr", {})
-        w(f"| ClassSR {prec} (routing) | " + " | ".join(fmt(cs.get(f"{s}.{prec}", {}).get("psnr")) for s in SETS) + " |")
+        w(f"| ClassSR {prec}, engine | " + " | ".join(fmt(cs.get(f"{s}.{prec}", {}).get("psnr")) for s in SETS) + " |")
     w("")
-    w("| ClassSR routing | set | simple / medium / hard tiles | MACs vs large (classifier and halos included) | SSIM |")
+    w("*Routing only*: every tile runs in the branch the classifier chose (`eval --no-promote`), the model set's own")
+    w("quality. *Engine*: the default, whose region planner runs a tile's neighbours through a costlier branch, or the")
+    w("large branch on the whole frame, wherever that is cheaper than the halos a region of its own would need (see the")
+    w("main README): it can only raise quality, and on B100's 120x80 LR images it mostly picks the whole frame.\n")
+    w("| ClassSR | set | simple / medium / hard tiles (classifier) | MACs vs large (classifier and halos included) | SSIM |")
     w("|---|---|---|---|---|")
-    for key, v in sorted(man.get("classsr", {}).items()):
-        s, prec = key.split(".")
-        sh = v["shares"]
-        w(f"| {prec} | {s} | {sh[0]:.0%} / {sh[1]:.0%} / {sh[2]:.0%} | {v['macs_ratio']:.3f} | {v['ssim']:.4f} |")
+    for kind, label in (("routed", "routing only"), ("classsr", "engine")):
+        for key, v in sorted(man.get(kind, {}).items()):
+            s, prec = key.split(".")
+            sh = v["shares"]
+            w(f"| {prec}, {label} | {s} | {sh[0]:.0%} / {sh[1]:.0%} / {sh[2]:.0%} | {v['macs_ratio']:.3f} | {v['ssim']:.4f} |")
     w("")
     w("## Against the targets of the models issue\n")
     w("| target | measured | met |")
@@ -75,22 +92,38 @@ def render(man, bicubic=None):
     w(f"| every INT8 branch within 0.05 dB of its FP32 | worst {worst[0]:.3f} dB ({worst[1]}, {worst[2]}) | {'yes' if worst[0] <= 0.05 else 'no'} |")
     b = [models[(n, "fp32")]["psnr"].get("B100", 0) for n in ("small", "medium", "large")]
     w(f"| small < medium < large on B100 | {b[0]:.2f} < {b[1]:.2f} < {b[2]:.2f} | {'yes' if b[0] < b[1] < b[2] else 'no'} |")
-    cs = man.get("classsr", {}).get("B100.int8")
-    if cs:
-        d = cs["psnr"] - models[("large", "int8")]["psnr"].get("B100", 0)
-        ok = d >= -0.05 and cs["shares"][0] >= 0.25
-        w(f"| ClassSR INT8 on B100 within 0.05 dB of large INT8, ≥ 25% small | {d:+.3f} dB, {cs['shares'][0]:.0%} small | {'yes' if ok else 'no'} |")
+    for kind, label in (("routed", "routing only"), ("classsr", "engine")):
+        cs = man.get(kind, {}).get("B100.int8")
+        if cs:
+            d = cs["psnr"] - models[("large", "int8")]["psnr"].get("B100", 0)
+            ok = d >= -0.05 and cs["shares"][0] >= 0.25
+            # A plan that costs what the large branch costs meets the quality by not routing: no saving to claim.
+            met = "yes" if ok and cs["macs_ratio"] < 0.95 else (
+                "no: the planner ran the large branch on most of each image, no saving" if ok else "no")
+            w(f"| ClassSR INT8 ({label}) on B100 within 0.05 dB of large INT8, ≥ 25% small | {d:+.3f} dB, "
+              f"{cs['shares'][0]:.0%} small, MACs {cs['macs_ratio']:.2f} | {met} |")
     w("")
     w("## How they were made\n")
     r = man.get("recipe", {})
     t = man.get("thresholds", {})
     w(f"- Data: {r.get('data', '')}. Sub-images LR 32x32 / HR 128x128, step 16 LR px plus edge-aligned tiles; flips and 90° rotations.")
-    w("- Stage 0: the large branch on all sub-images (L1, Adam 0.9/0.99, lr 1e-3 cosine, batch 64).")
-    w(f"- Class split by the large branch's PSNR on each sub-image, at the thirds: simple ≥ {t.get('psnr_simple_min', 0):.2f} dB > "
+    w("- Stage 0: the large branch on all sub-images (L1, Adam 0.9/0.99, lr 1e-3 cosine, batch 64). It was first trained to")
+    w("  22000 iterations; the budget was then raised to 36000, which resumed the cosine schedule part-way (a warm restart).")
+    at = f" (the network at {t['large_iterations']} iterations; stages 1 and 2 followed it)" if t.get("large_iterations") else ""
+    w(f"- Class split by the large branch's PSNR on each sub-image{at}, at the thirds: simple ≥ {t.get('psnr_simple_min', 0):.2f} dB > "
       f"medium ≥ {t.get('psnr_hard_max', 0):.2f} dB > hard.")
     w("- Stage 1: small on the simple third, medium on the medium third (the large branch stays the stage-0 network).")
     w("- Stage 2: classifier only, branches frozen, output = Σ p_k·SR_k, loss 1000·L1 + 0.5·ClassLoss + 3·AverageLoss"
       " (ClassSR's weights), target mix 1/3 each, batch 96, lr 2e-4.")
+    rt = t.get("routing") or man.get("routing") or {}
+    if rt:
+        w(f"- Routing calibration (`route` step): logit offsets {rt['bias']} (simple, medium, hard) are added to the")
+        w("  classifier's output layer in both exported classifiers. Chosen on the training images' tiles at their own scale")
+        w(f"  ({rt.get('tiles', '?')} LR 32x32 tiles, no rescales, as camera frames come): the least loss against the")
+        w(f"  large branch alone (pooled MSE) among offsets that send at least {rt['min_small']:.0%} of tiles to the small branch.")
+        w(f"  There: {rt['loss_db']:+.3f} dB with shares {' / '.join(f'{x:.0%}' for x in rt['shares'])}, against")
+        w(f"  {rt['unbiased_loss_db']:+.3f} dB for the plain argmax. ClassSR's class thirds rank tiles by the large branch's")
+        w("  PSNR, which is not the same as the small branch's loss there; the offsets correct for that without retraining.")
     if r.get("iterations"):
         w(f"- Budget of this run (2-core CPU, batch 64/96): {r['iterations']} iterations.")
     w(f"- Recipe commit: `{r.get('commit', 'unknown')}`.\n")

@@ -24,10 +24,11 @@ OPSET = 13
 
 
 class GraphBuilder:
-    def __init__(self, quant, weight_bits=8):
+    def __init__(self, quant, weight_bits=8, first_bits=7):
         self.nodes, self.inits = [], []
         self.quant = quant
         self.qmax = 2 ** (weight_bits - 1) - 1
+        self.first_qmax = 2 ** (first_bits - 1) - 1
         self.n = 0
 
     def name(self, base):
@@ -51,7 +52,7 @@ class GraphBuilder:
         q = self.node("QuantizeLinear", [x, s, z], base + "_q")
         return self.node("DequantizeLinear", [q, s, z], base + "_dq")
 
-    def conv(self, x, mod, x_scale, base):
+    def conv(self, x, mod, x_scale, base, qmax=None):
         w = mod.weight.detach().numpy().astype(np.float32)
         b = mod.bias.detach().numpy().astype(np.float32)
         k = mod.kernel_size[0]
@@ -60,9 +61,10 @@ class GraphBuilder:
         attrs = dict(kernel_shape=[k, k], pads=[pad] * 4, strides=[stride, stride])
         if not self.quant:
             return self.node("Conv", [x, self.const(base + "_W", w), self.const(base + "_B", b)], base, **attrs)
+        qmax = qmax or self.qmax
         amax = np.abs(w).reshape(w.shape[0], -1).max(axis=1)
-        ws = np.maximum(amax, 1e-8) / self.qmax
-        wq = np.clip(np.rint(w / ws[:, None, None, None]), -self.qmax, self.qmax).astype(np.int8)
+        ws = np.maximum(amax, 1e-8) / qmax
+        wq = np.clip(np.rint(w / ws[:, None, None, None]), -qmax, qmax).astype(np.int8)
         bs = (x_scale * ws).astype(np.float32)
         bq = np.rint(b / bs).astype(np.int32)
         wdq = self.node("DequantizeLinear", [self.const(base + "_Wq", wq), self.const(base + "_Ws", ws.astype(np.float32)),
@@ -146,12 +148,12 @@ def activation_ranges(modules, x):
     return maxes, x
 
 
-def build_branch(model, quant, calib=None, weight_bits=8):
+def build_branch(model, quant, calib=None, weight_bits=8, first_bits=7):
     """uint8 luma in, uint8 luma out: the frame's own bytes, so the engine copies rows and converts nothing.
 
     The output's QuantizeLinear at 1/255 is the rounding to 8-bit video that a frame needs anyway.
     """
-    g = GraphBuilder(quant, weight_bits)
+    g = GraphBuilder(quant, weight_bits, first_bits)
     inv255 = np.array(1.0 / 255.0, np.float32)
     s_in, z_in = g.const("in_scale", inv255), g.const("in_zp", np.array(0, np.uint8))
     x = g.node("DequantizeLinear", ["y", s_in, z_in], "in_dq")
@@ -165,7 +167,7 @@ def build_branch(model, quant, calib=None, weight_bits=8):
         if i == 0 and quant:
             k = conv.kernel_size[0]
             unfolded = g.node("DequantizeLinear", [unfold_input(g, "y", k), s_in, z_in], "unfold_dq")
-            cur = g.conv(unfolded, as_pointwise(conv), cur_scale, f"conv{i}")
+            cur = g.conv(unfolded, as_pointwise(conv), cur_scale, f"conv{i}", g.first_qmax)
         else:
             cur = g.conv(cur, conv, cur_scale, f"conv{i}")
         cur = g.node("Relu", [cur], f"relu{i}")
@@ -185,8 +187,8 @@ def build_branch(model, quant, calib=None, weight_bits=8):
     return g, "y", "sr", ["N", 1, "H", "W"], ["N", 1, "H4", "W4"]
 
 
-def build_classifier(model, quant, calib=None, weight_bits=8):
-    g = GraphBuilder(quant, weight_bits)
+def build_classifier(model, quant, calib=None, weight_bits=8, first_bits=7):
+    g = GraphBuilder(quant, weight_bits, first_bits)
     mods = list(model.features)
     inv255 = np.array(1.0 / 255.0, np.float32)
     cur = g.node("DequantizeLinear", ["tile", g.const("in_scale", inv255), g.const("in_zp", np.array(0, np.uint8))], "in_dq")
@@ -194,7 +196,7 @@ def build_classifier(model, quant, calib=None, weight_bits=8):
     if quant:
         maxes, _ = activation_ranges(mods, calib)
     for i, conv in enumerate(conv_layers(mods)):
-        cur = g.conv(cur, conv, cur_scale, f"conv{i}")
+        cur = g.conv(cur, conv, cur_scale, f"conv{i}", g.first_qmax if i == 0 else None)
         cur = g.node("Relu", [cur], f"relu{i}")
         if quant:
             cur_scale = max(maxes[i], 1e-6) / 255.0
@@ -228,8 +230,9 @@ def to_unit(u8):
     return torch.from_numpy(u8).float().unsqueeze(1).div_(255.0)
 
 
-def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8, recipe=None, pad=True):
+def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8, first_bits=7, recipe=None, pad=True):
     """Writes {classifier,small,medium,large}.{fp32,int8}.onnx and manifest.json (shapes, costs, hashes).
+
 
     PSNR figures are added to the manifest later by the evaluate step (ONNX Runtime, through the C# eval).
     """
@@ -238,8 +241,10 @@ def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8,
     info = {"scale": SCALE, "colour": "Y",
             "normalization": "uint8 BT.601 limited-range luma in (dequantized at 1/255 inside the graph); branches output uint8 luma, the classifier float logits",
             "tile": 32, "stride": 32,
-            "thresholds": {"psnr_simple_min": split["psnr_simple_min"], "psnr_hard_max": split["psnr_hard_max"]},
-            "weight_bits": weight_bits, "recipe": recipe or {}, "models": []}
+            "thresholds": {"psnr_simple_min": split["psnr_simple_min"], "psnr_hard_max": split["psnr_hard_max"],
+                           "large_iterations": split.get("large_it")},
+            "routing": split.get("routing", {}),
+            "weight_bits": weight_bits, "first_layer_weight_bits": first_bits, "recipe": recipe or {}, "models": []}
     jobs = [("classifier", classifier, build_classifier, classifier.macs_per_lr_pixel, 0)]
     for name in CLASS_NAMES:
         m = branches[name]
@@ -253,7 +258,7 @@ def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8,
             if quant and pad and name != "classifier":
                 model = pad_branch(model0).eval()
                 macs = model.macs_per_lr_pixel
-            g, i, o, ish, osh = builder(model, quant, calib if quant else None, weight_bits)
+            g, i, o, ish, osh = builder(model, quant, calib if quant else None, weight_bits, first_bits)
             fname = f"{name}.{prec}.onnx"
             meta = {"classsr.role": name, "classsr.precision": prec, "classsr.macs_per_lr_pixel": macs,
                     "classsr.halo": halo, "classsr.scale": SCALE}

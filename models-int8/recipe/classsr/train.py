@@ -112,6 +112,11 @@ def branch_outputs(model, lr_u8, bs=256):
     return torch.cat(outs)
 
 
+def tile_mse(sr, hr_u8):
+    """Per-sub-image MSE of float [0,1] outputs, rounded to 8 bits as frames are, against uint8 HR."""
+    return ((sr.float().mul(255.0).round().div(255.0) - to_unit(hr_u8)) ** 2).mean(dim=(1, 2, 3)).numpy()
+
+
 def tile_psnr(sr, hr_u8):
     """Per-sub-image Y-PSNR (no crop) of float [0,1] outputs against uint8 HR."""
     hr = to_unit(hr_u8)
