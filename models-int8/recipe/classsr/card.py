@@ -124,6 +124,9 @@ def render(man, bicubic=None):
         w(f"  There: {rt['loss_db']:+.3f} dB with shares {' / '.join(f'{x:.0%}' for x in rt['shares'])}, against")
         w(f"  {rt['unbiased_loss_db']:+.3f} dB for the plain argmax. ClassSR's class thirds rank tiles by the large branch's")
         w("  PSNR, which is not the same as the small branch's loss there; the offsets correct for that without retraining.")
+        if rt["shares"][1] < 0.01:
+            w("  The medium branch gets no tiles under these offsets: on these tiles no assignment to it lost less than")
+            w("  another choice with the same small share. It stays in the set, and `--class-bias` routes to it at run time.")
     if r.get("iterations"):
         w(f"- Budget of this run (2-core CPU, batch 64/96): {r['iterations']} iterations.")
     w(f"- Recipe commit: `{r.get('commit', 'unknown')}`.\n")
