@@ -109,7 +109,8 @@ public sealed class Args
         var v => throw new UsageException($"--precision: '{v}' is not one of int8, fp32, auto"),
     };
 
-    public EngineOptions Engine(UpscaleMode fallback = UpscaleMode.ClassSR)
+    /// <param name="reclassifyEvery">1 for stills; video (run) passes its own default, see EngineOptions.ReclassifyEvery.</param>
+    public EngineOptions Engine(UpscaleMode fallback = UpscaleMode.ClassSR, int reclassifyEvery = 1)
     {
         var o = new EngineOptions { Mode = Mode(fallback), Precision = Precision(), Threads = Int("threads", Environment.ProcessorCount) };
         string? bias = Get("class-bias");
@@ -121,6 +122,12 @@ public sealed class Args
             o.ClassBias = [.. parts.Select(p => float.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
         }
         o.MaxRegionCells = Int("max-region-cells", int.MaxValue);
+        o.MaxRegionPixels = Int("max-region-pixels", (int)RegionPlanner.DefaultMaxRegionPixels);
+        o.ReclassifyEvery = Int("reclassify-every", reclassifyEvery);
+        if (o.ReclassifyEvery < 1)
+            throw new UsageException($"--reclassify-every: {o.ReclassifyEvery} is not 1 or more");
+        if (o.MaxRegionPixels < 32 * 32)
+            throw new UsageException($"--max-region-pixels: {o.MaxRegionPixels} is smaller than one 32x32 tile");
         if (Flag("no-promote")) o.Promote = false;
         o.MeasureCosts = Get("cost-model") switch
         {

@@ -82,7 +82,8 @@ public static class BenchCommand
             stop.Cancel();
         });
         var runner = new BenchRunner(options,
-            m => new Upscaler(models, new EngineOptions { Mode = m.Mode, Precision = m.Precision, Threads = options.Threads }),
+            // As the daemon runs video (see RunCommand.Resolve).
+            m => new Upscaler(models, new EngineOptions { Mode = m.Mode, Precision = m.Precision, Threads = options.Threads, ReclassifyEvery = EngineOptions.VideoReclassifyEvery }),
             power, marker, new SystemProbe(root), log);
         BenchResult result;
         try

@@ -108,8 +108,10 @@ public static class RunCommand
             Threads = settings.Engine.Threads,
             ClassBias = settings.Engine.ClassBias,
             MaxRegionCells = settings.Engine.MaxRegionCells,
+            MaxRegionPixels = settings.Engine.MaxRegionPixels,
             Promote = settings.Engine.Promote,
             RunOverheadMacs = settings.Engine.RunOverheadMacs,
+            ReclassifyEvery = settings.Engine.ReclassifyEvery,
         });
 
     static OutputSpecs ParseOutputs(IReadOnlyList<string> given)
@@ -167,7 +169,7 @@ public static class RunCommand
         if (options.Duration is { } d && d <= TimeSpan.Zero)
             throw new UsageException($"--seconds {d.TotalSeconds.ToString(CultureInfo.InvariantCulture)} is not positive");
         bool precisionFlag = a.Get("precision") != null;
-        EngineOptions engine = a.Engine(file.Mode ?? UpscaleMode.ClassSR);
+        EngineOptions engine = a.Engine(file.Mode ?? UpscaleMode.ClassSR, reclassifyEvery: EngineOptions.VideoReclassifyEvery);
         if (!precisionFlag && file.Precision is { } p)
             engine.Precision = p;
         string models = a.Get("models") ?? file.Models ?? ModelSet.DefaultDirectory();

@@ -36,7 +36,8 @@ public sealed class RegionPlanner
     /// runs as three stripes: the daemon's RSS is 85 MB (it was 85-97 MB with two, 105-128 MB in one piece), for about
     /// 15% more halo work.
     /// </summary>
-    public long MaxRegionPixels { get; set; } = 32 * 1024;
+    public long MaxRegionPixels { get; set; } = DefaultMaxRegionPixels;
+    public const long DefaultMaxRegionPixels = 32 * 1024;
     /// <summary>Largest region in cells per side (1 = every cell on its own, as the reference ClassSR runs).</summary>
     public int MaxRegionCells { get; set; } = int.MaxValue;
     public bool Promote { get; set; } = true;

@@ -16,6 +16,17 @@ public sealed class EngineOptions
     public float[] ClassBias { get; set; } = [0, 0, 0];
     /// <summary>1 reproduces the reference's tile-at-a-time execution (halo per tile); for tests and benchmarks.</summary>
     public int MaxRegionCells { get; set; } = int.MaxValue;
+    /// <summary>Upper bound on a region's padded LR pixels (see <see cref="RegionPlanner.MaxRegionPixels"/>).</summary>
+    public long MaxRegionPixels { get; set; } = RegionPlanner.DefaultMaxRegionPixels;
+    /// <summary>
+    /// For video. After a frame whose plan was the large branch on the whole frame (routing saved nothing: detail
+    /// everywhere), the next <c>ReclassifyEvery - 1</c> frames of that size run the same plan without the classifier.
+    /// That plan is the best quality the set has, so skipping costs no quality. It can only delay a saving, by at most
+    /// this many frames, after the scene turns flat. 1 classifies every frame, as stills need.
+    /// </summary>
+    public int ReclassifyEvery { get; set; } = 1;
+    /// <summary>What the daemon and the benchmarks use for video: at 30 fps a flat scene is routed again within 0.27 s.</summary>
+    public const int VideoReclassifyEvery = 8;
     public bool Promote { get; set; } = true;
     /// <summary>The planner's price of one branch call, in MACs: what promotion weighs against halos.</summary>
     public double RunOverheadMacs { get; set; } = 1e7;
@@ -32,6 +43,8 @@ public sealed class FrameStats
 {
     public readonly int[] ClassCells = new int[3];
     public int Cells, Regions, BranchCalls;
+    /// <summary>The frame reused the last classified frame's whole-frame plan (<see cref="EngineOptions.ReclassifyEvery"/>).</summary>
+    public bool ClassifierSkipped;
     public double Macs, MacsRatio;
     public double PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs;
 
@@ -42,6 +55,7 @@ public sealed class FrameStats
     {
         ClassCells.CopyTo(d.ClassCells, 0);
         (d.Cells, d.Regions, d.BranchCalls, d.Macs, d.MacsRatio) = (Cells, Regions, BranchCalls, Macs, MacsRatio);
+        d.ClassifierSkipped = ClassifierSkipped;
         (d.PrepareMs, d.ClassifyMs, d.PlanMs, d.BranchesMs, d.ChromaMs, d.TotalMs) = (PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs);
     }
 }
@@ -62,6 +76,8 @@ public sealed class Upscaler : IDisposable
     readonly Region[] _single = new Region[1];
     readonly BranchCost[] _costs = new BranchCost[3];
     FrameShape? _shape;
+    int _skipClassifier;
+    const byte Hardest = 2;
 
     public EngineOptions Options { get; }
     public Precision Precision { get; }
@@ -202,11 +218,13 @@ public sealed class Upscaler : IDisposable
         var planner = new RegionPlanner(grid, _costs)
         {
             MaxRegionCells = Options.MaxRegionCells,
+            MaxRegionPixels = Options.MaxRegionPixels,
             // One branch on the whole frame has nothing to promote to.
             Promote = Options.Promote && Mode == UpscaleMode.ClassSR,
             RunOverheadMacs = RunOverheadMacs,
         };
         int cw = (w + 1) / 2, ch = (h + 1) / 2;
+        _skipClassifier = 0;
         _shape = new FrameShape
         {
             Width = w,
@@ -254,7 +272,16 @@ public sealed class Upscaler : IDisposable
             long tp = Stopwatch.GetTimestamp();
             st.PrepareMs = Ms(t0, tp);
             ReadOnlySpan<Region> regions;
-            if (Mode == UpscaleMode.ClassSR)
+            st.ClassifierSkipped = false;
+            if (Mode == UpscaleMode.ClassSR && _skipClassifier > 0)
+            {
+                // The planner still holds the last classified frame's plan: the hardest branch on the whole frame.
+                _skipClassifier--;
+                st.ClassifierSkipped = true;
+                st.ClassCells[^1] = s.Grid.Count;
+                regions = s.Planner.Regions;
+            }
+            else if (Mode == UpscaleMode.ClassSR)
             {
                 _classifier!.Classify(plane, s.Grid, s.Classes);
                 st.Macs += _classifier.Macs(s.Grid);
@@ -263,6 +290,8 @@ public sealed class Upscaler : IDisposable
                 foreach (var c in s.Classes) st.ClassCells[c]++;
                 s.Planner.Plan(s.Classes);
                 regions = s.Planner.Regions;
+                if (Options.ReclassifyEvery > 1 && s.Classes.AsSpan().IndexOfAnyExcept(Hardest) < 0)
+                    _skipClassifier = Options.ReclassifyEvery - 1;
                 tp = Stopwatch.GetTimestamp();
                 st.PlanMs = Ms(tc, tp);
             }

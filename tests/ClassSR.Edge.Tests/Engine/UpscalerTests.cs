@@ -54,6 +54,50 @@ public class UpscalerTests
         Assert.True(minAgreement >= 50, $"tiled vs whole-frame luma PSNR {minAgreement:F1} dB");
     }
 
+    [Fact]
+    public void Video_skips_the_classifier_only_while_the_plan_is_the_large_branch_whole()
+    {
+        var models = TestModels.Quick();
+        var lr = Frame(150, 97);
+        var first = Upscaler.CreateOutput(lr);
+        var hr = Upscaler.CreateOutput(lr);
+
+        // Every tile classified hard: the plan is the large branch on the whole frame, so frames 2-4 reuse it.
+        using var up = new Upscaler(models, new EngineOptions
+        {
+            Mode = UpscaleMode.ClassSR, Precision = Precision.Fp32, ClassBias = [0, 0, 1e6f], ReclassifyEvery = 4,
+        });
+        up.Upscale(lr, first);
+        Assert.False(up.Stats.ClassifierSkipped);
+        var skipped = new List<bool>();
+        for (int i = 0; i < 8; i++)
+        {
+            up.Upscale(lr, hr);
+            skipped.Add(up.Stats.ClassifierSkipped);
+            Assert.Equal(first.Y, hr.Y); // the reused plan gives the classified frame's output, byte for byte
+            Assert.Equal(up.Stats.Cells, up.Stats.ClassCells[2]);
+            Assert.Equal(up.Stats.ClassifierSkipped, up.Stats.ClassifyMs == 0);
+        }
+        Assert.Equal([true, true, true, false, true, true, true, false], skipped);
+
+        // A new frame size is planned from scratch, with the classifier.
+        var other = Frame(96, 64);
+        up.Upscale(other, Upscaler.CreateOutput(other));
+        Assert.False(up.Stats.ClassifierSkipped);
+
+        // A plan that routes (every tile small) classifies every frame.
+        using var routed = new Upscaler(models, new EngineOptions
+        {
+            Mode = UpscaleMode.ClassSR, Precision = Precision.Fp32, ClassBias = [1e6f, 0, 0], ReclassifyEvery = 4,
+        });
+        for (int i = 0; i < 4; i++)
+        {
+            routed.Upscale(lr, hr);
+            Assert.False(routed.Stats.ClassifierSkipped);
+            Assert.Equal(routed.Stats.Cells, routed.Stats.ClassCells[0]);
+        }
+    }
+
     [Theory]
     [InlineData(37, 23)]
     [InlineData(1, 1)]
