@@ -34,7 +34,8 @@ fi
 $PY -m classsr all $QUICK --shared "$SHARED" "$@"
 
 if [[ -n $QUICK ]]; then OUT=$HERE/work-quick/models; SETS=(Set5); else OUT=$ROOT/models-int8; SETS=(Set5 Set14 B100); fi
-# Evaluate with the product's own engine (ONNX Runtime), so the manifest holds what users will get.
+# Evaluate with the product's own engine (ONNX Runtime), so the manifest holds what users will get. Plans priced by
+# MACs (--cost-model macs), not by start-up timings: the card's figures must not depend on how busy the machine was.
 dotnet build "$ROOT/src/ClassSR.Edge.Cli" -c Release -nologo -v q >/dev/null
 CLI=(dotnet "$ROOT/src/ClassSR.Edge.Cli/bin/Release/net10.0/classsr-edge.dll")
 mkdir -p "$OUT/eval"
@@ -42,11 +43,11 @@ for set in "${SETS[@]}"; do
   "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode bicubic --models "$OUT" --json "$OUT/eval/$set.bicubic.fp32.json" --quiet
   for prec in fp32 int8; do
     for mode in small medium large classsr; do
-      "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode $mode --precision $prec --models "$OUT" \
+      "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode $mode --precision $prec --models "$OUT" --cost-model macs \
         --json "$OUT/eval/$set.$mode.$prec.json" --quiet
     done
     # Routing only: every tile in its class's branch, no promotion by the planner (the model set's own quality).
-    "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode classsr --no-promote --precision $prec --models "$OUT" \
+    "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode classsr --no-promote --precision $prec --models "$OUT" --cost-model macs \
       --json "$OUT/eval/$set.routed.$prec.json" --quiet
   done
 done
