@@ -107,8 +107,10 @@ def render(man, bicubic=None):
     r = man.get("recipe", {})
     t = man.get("thresholds", {})
     w(f"- Data: {r.get('data', '')}. Sub-images LR 32x32 / HR 128x128, step 16 LR px plus edge-aligned tiles; flips and 90° rotations.")
-    w("- Stage 0: the large branch on all sub-images (L1, Adam 0.9/0.99, lr 1e-3 cosine, batch 64). It was first trained to")
-    w("  22000 iterations; the budget was then raised to 36000, which resumed the cosine schedule part-way (a warm restart).")
+    w("- Stage 0: the large branch on all sub-images (L1, Adam 0.9/0.99, lr 1e-3 cosine, batch 64).")
+    if r.get("large_history"):
+        w(f"  Trained in steps across sessions ({r['large_history']}); each raise of the budget resumed the cosine")
+        w("  schedule part-way, a warm restart.")
     at = f" (the network at {t['large_iterations']} iterations; stages 1 and 2 followed it)" if t.get("large_iterations") else ""
     w(f"- Class split by the large branch's PSNR on each sub-image{at}, at the thirds: simple ≥ {t.get('psnr_simple_min', 0):.2f} dB > "
       f"medium ≥ {t.get('psnr_hard_max', 0):.2f} dB > hard.")
