@@ -21,18 +21,9 @@ internal static class Calibrate
             foreach (var role in Roles.Branches)
             {
                 using var net = new OnnxNet(set, set.Find(role, precision), threads);
-                var points = Shapes.Select(s => (Pixels: (double)s.W * s.H, Ms: net.BestRunMs(s.W, s.H, 15))).ToArray();
-                var (a, b) = Fit(points);
+                var (a, b) = net.RunCost(Shapes, 15);
                 Console.WriteLine($"{role,-13} {precision.ToString().ToLowerInvariant(),-9} {a,10:F3} {b * 1e6,12:F2} {a / b * net.MacsPerLrPixel,20:E2}");
             }
         return 0;
-    }
-
-    /// <summary>Least squares t = a + b * pixels.</summary>
-    static (double A, double B) Fit((double Pixels, double Ms)[] p)
-    {
-        double mx = p.Average(q => q.Pixels), my = p.Average(q => q.Ms);
-        double b = p.Sum(q => (q.Pixels - mx) * (q.Ms - my)) / p.Sum(q => (q.Pixels - mx) * (q.Pixels - mx));
-        return (my - b * mx, b);
     }
 }

@@ -61,18 +61,13 @@ foreach (var (mode, prec, reclassify) in new (UpscaleMode, Precision, int)[]
         run.Result.Name += " (classifier every frame)";
     runs.Add(run);
 }
-var openCvFps = new List<double>();
-ModeResult? openCv = null;
-string pb = Path.Combine(shared, "peers", "opencv-dnn-superres", "FSRCNN_x4.pb");
+using var openCv = noOpenCv ? null
+    : new Measure.OpenCvRun(Path.Combine(shared, "peers", "opencv-dnn-superres", "FSRCNN_x4.pb"), frames, threads);
 for (int round = 0; round < rounds; round++)
 {
     foreach (var run in runs)
         Measure.Round(run, frames, seconds / rounds);
-    if (!noOpenCv)
-    {
-        openCv = Measure.OpenCv(pb, frames, seconds / rounds, threads);
-        openCvFps.Add(openCv.Fps);
-    }
+    openCv?.Round(seconds / rounds);
 }
 foreach (var run in runs)
 {
@@ -83,10 +78,8 @@ foreach (var run in runs)
 }
 if (openCv != null)
 {
-    openCv.Fps = Measure.Median(openCvFps);
-    openCv.MsPerFrame = openCv.StageMs["total"] = 1000 / openCv.Fps;
-    results.Add(openCv);
-    Report.Row(openCv);
+    results.Add(openCv.Finish());
+    Report.Row(results[^1]);
 }
 
 if (only != null) return 0;
@@ -272,51 +265,71 @@ namespace ClassSR.Edge.Bench
             return r;
         }
 
-        public static ModeResult OpenCv(string pb, List<BenchFrame> frames, double seconds, int threads)
+        /// <summary>OpenCV's FSRCNN, loaded and scored once, then timed in rounds like the engine's modes.</summary>
+        public sealed class OpenCvRun : IDisposable
         {
-            Cv2.SetNumThreads(threads);
-            using var sr = new DnnSuperResImpl();
-            sr.ReadModel(pb);
-            sr.SetModel("fsrcnn", 4);
-            var ins = frames.Select(f =>
+            readonly DnnSuperResImpl _sr = new();
+            readonly Mat[] _ins;
+            readonly Mat _output = new();
+            readonly List<double> _roundFps = [];
+            readonly ModeResult _result;
+
+            public OpenCvRun(string pb, List<BenchFrame> frames, int threads)
             {
-                var m = new Mat(f.Lr.Height, f.Lr.Width, MatType.CV_8UC3);
-                var bgr = new byte[f.LrRgb.Length];
-                for (int p = 0; p < bgr.Length; p += 3) { bgr[p] = f.LrRgb[p + 2]; bgr[p + 1] = f.LrRgb[p + 1]; bgr[p + 2] = f.LrRgb[p]; }
-                System.Runtime.InteropServices.Marshal.Copy(bgr, 0, m.Data, bgr.Length);
-                return m;
-            }).ToArray();
-            using var output = new Mat();
-            double psnr = 0;
-            for (int i = 0; i < frames.Count; i++)
-            {
-                sr.Upsample(ins[i], output);
-                int w = output.Width, h = output.Height;
-                var bgr = new byte[w * h * 3];
-                System.Runtime.InteropServices.Marshal.Copy(output.Data, bgr, 0, bgr.Length);
-                var rgb = new byte[bgr.Length];
-                for (int p = 0; p < bgr.Length; p += 3) { rgb[p] = bgr[p + 2]; rgb[p + 1] = bgr[p + 1]; rgb[p + 2] = bgr[p]; }
-                var y = new double[w * h];
-                ColorConvert.RgbToYFloat(rgb, w, h, y);
-                psnr += Metrics.PsnrY(y, frames[i].HrY, w, h);
+                Cv2.SetNumThreads(threads);
+                _sr.ReadModel(pb);
+                _sr.SetModel("fsrcnn", 4);
+                _ins = frames.Select(f =>
+                {
+                    var m = new Mat(f.Lr.Height, f.Lr.Width, MatType.CV_8UC3);
+                    var bgr = new byte[f.LrRgb.Length];
+                    for (int p = 0; p < bgr.Length; p += 3) { bgr[p] = f.LrRgb[p + 2]; bgr[p + 1] = f.LrRgb[p + 1]; bgr[p + 2] = f.LrRgb[p]; }
+                    System.Runtime.InteropServices.Marshal.Copy(bgr, 0, m.Data, bgr.Length);
+                    return m;
+                }).ToArray();
+                double psnr = 0;
+                for (int i = 0; i < frames.Count; i++)
+                {
+                    _sr.Upsample(_ins[i], _output);
+                    int w = _output.Width, h = _output.Height;
+                    var bgr = new byte[w * h * 3];
+                    System.Runtime.InteropServices.Marshal.Copy(_output.Data, bgr, 0, bgr.Length);
+                    var rgb = new byte[bgr.Length];
+                    for (int p = 0; p < bgr.Length; p += 3) { rgb[p] = bgr[p + 2]; rgb[p + 1] = bgr[p + 1]; rgb[p + 2] = bgr[p]; }
+                    var y = new double[w * h];
+                    ColorConvert.RgbToYFloat(rgb, w, h, y);
+                    psnr += Metrics.PsnrY(y, frames[i].HrY, w, h);
+                }
+                _result = new ModeResult { Name = "opencv fsrcnn_x4", Psnr = psnr / frames.Count };
             }
-            int n = 0;
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed.TotalSeconds < seconds || n < 2 * frames.Count)
+
+            public void Round(double seconds)
             {
-                sr.Upsample(ins[n % frames.Count], output);
-                n++;
+                int n = 0;
+                var sw = Stopwatch.StartNew();
+                while (sw.Elapsed.TotalSeconds < seconds || n < 2 * _ins.Length)
+                {
+                    _sr.Upsample(_ins[n % _ins.Length], _output);
+                    n++;
+                }
+                _roundFps.Add(n * 1000 / sw.Elapsed.TotalMilliseconds);
             }
-            double ms = sw.Elapsed.TotalMilliseconds / n;
-            foreach (var m in ins) m.Dispose();
-            return new ModeResult
+
+            /// <summary>fps of the median round.</summary>
+            public ModeResult Finish()
             {
-                Name = "opencv fsrcnn_x4",
-                Fps = 1000 / ms,
-                MsPerFrame = ms,
-                Psnr = psnr / frames.Count,
-                StageMs = new() { ["total"] = ms },
-            };
+                _result.Fps = Median(_roundFps);
+                _result.MsPerFrame = 1000 / _result.Fps;
+                _result.StageMs = new() { ["total"] = _result.MsPerFrame };
+                return _result;
+            }
+
+            public void Dispose()
+            {
+                foreach (var m in _ins) m.Dispose();
+                _output.Dispose();
+                _sr.Dispose();
+            }
         }
 
         /// <summary>ONNX Runtime's own INT8 and FP32 GEMM throughput on this machine: the ceiling for our convolutions.</summary>

@@ -101,18 +101,7 @@ public static class RunCommand
 
     /// <summary>The running engine's settings in another mode: the GPIO button's A/B switch.</summary>
     static Upscaler MakeUpscaler(RunSettings settings, UpscaleMode mode) =>
-        new(ModelSet.Load(settings.ModelsDirectory), new EngineOptions
-        {
-            Mode = mode,
-            Precision = settings.Engine.Precision,
-            Threads = settings.Engine.Threads,
-            ClassBias = settings.Engine.ClassBias,
-            MaxRegionCells = settings.Engine.MaxRegionCells,
-            MaxRegionPixels = settings.Engine.MaxRegionPixels,
-            Promote = settings.Engine.Promote,
-            RunOverheadMacs = settings.Engine.RunOverheadMacs,
-            ReclassifyEvery = settings.Engine.ReclassifyEvery,
-        });
+        new(ModelSet.Load(settings.ModelsDirectory), settings.Engine.WithMode(mode));
 
     static OutputSpecs ParseOutputs(IReadOnlyList<string> given)
     {

@@ -36,6 +36,14 @@ public sealed class EngineOptions
     /// one at 64% of its MACs). False keeps plans identical from run to run and machine to machine (tests).
     /// </summary>
     public bool MeasureCosts { get; set; } = true;
+
+    /// <summary>These options in another mode (the GPIO button's A/B switch): a copy, so no option is left behind.</summary>
+    public EngineOptions WithMode(UpscaleMode mode)
+    {
+        var o = (EngineOptions)MemberwiseClone();
+        o.Mode = mode;
+        return o;
+    }
 }
 
 /// <summary>What one frame cost and how it was routed.</summary>
@@ -177,16 +185,16 @@ public sealed class Upscaler : IDisposable
     /// </summary>
     void MeasureCosts()
     {
-        var shapes = new (int W, int H)[] { (46, 46), (174, 110) };
+        ReadOnlySpan<(int W, int H)> shapes = [(46, 46), (174, 110)];
+        double p0 = shapes[0].W * shapes[0].H;
         var perPixel = new double[3];
         double perCall = 0;
         for (int k = 0; k < 3; k++)
         {
-            var net = _branchNets[k]!;
-            double t0 = net.BestRunMs(shapes[0].W, shapes[0].H, 3), t1 = net.BestRunMs(shapes[1].W, shapes[1].H, 3);
-            double p0 = shapes[0].W * shapes[0].H, p1 = shapes[1].W * shapes[1].H;
-            perPixel[k] = Math.Max((t1 - t0) / (p1 - p0), 1e-9);
-            perCall = Math.Max(perCall, t0 - perPixel[k] * p0);
+            var (a, b) = _branchNets[k]!.RunCost(shapes, 3);
+            perPixel[k] = Math.Max(b, 1e-9);
+            // The call's cost at the small shape's time with the clamped slope (a + b * p0 is that time).
+            perCall = Math.Max(perCall, a + (b - perPixel[k]) * p0);
         }
         double macsPerMs = LargeMacsPerPixel / perPixel[2];
         for (int k = 0; k < 3; k++)

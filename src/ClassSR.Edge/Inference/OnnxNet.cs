@@ -97,6 +97,29 @@ public sealed unsafe class OnnxNet : IDisposable
         return best * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
     }
 
+    /// <summary>
+    /// A run's cost as t = PerCallMs + PerPixelMs * pixels, least squares over the best of <paramref name="runs"/>
+    /// runs on each shape (with two shapes, the line through both).
+    /// </summary>
+    public (double PerCallMs, double PerPixelMs) RunCost(ReadOnlySpan<(int W, int H)> shapes, int runs)
+    {
+        var pixels = new double[shapes.Length];
+        var ms = new double[shapes.Length];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            pixels[i] = (double)shapes[i].W * shapes[i].H;
+            ms[i] = BestRunMs(shapes[i].W, shapes[i].H, runs);
+        }
+        double mx = pixels.Average(), my = ms.Average(), sxy = 0, sxx = 0;
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            sxy += (pixels[i] - mx) * (ms[i] - my);
+            sxx += (pixels[i] - mx) * (pixels[i] - mx);
+        }
+        double b = sxy / sxx;
+        return (my - b * mx, b);
+    }
+
     /// <summary>Selects the binding for this shape (made on first use) and returns its input buffer.</summary>
     public Span<byte> Prepare(int n, int h, int w)
     {
