@@ -29,10 +29,16 @@ public abstract class FrameSink : IDisposable
     /// <summary>Called (on the sink's thread) when the sink fails for good; the daemon stops.</summary>
     public Action<FrameSink, Exception>? Failed { get; set; }
 
+    /// <summary>
+    /// Whether <see cref="Consume"/> reads the frame's LR source and class map: other sinks are spared copying them on
+    /// the upscale thread every frame.
+    /// </summary>
+    protected virtual bool WantsSource => false;
+
     /// <summary>Called by the upscale thread; copies, so the caller keeps its buffer.</summary>
     internal void Offer(PipelineFrame frame)
     {
-        _incoming.CopyFrom(frame);
+        _incoming.CopyFrom(frame, WantsSource);
         _slot.Publish(ref _incoming);
     }
 

@@ -43,8 +43,8 @@ public sealed class PipelineFrame(int width, int height)
             Image = new YuvFrame(width, height, Image.Range);
     }
 
-    /// <summary>Copies picture and timestamps, resizing if needed.</summary>
-    public void CopyFrom(PipelineFrame other)
+    /// <summary>Copies picture and timestamps, resizing if needed; the LR source and class map too unless told not to.</summary>
+    public void CopyFrom(PipelineFrame other, bool withSource = true)
     {
         EnsureSize(other.Image.Width, other.Image.Height);
         other.Image.CopyTo(Image);
@@ -54,6 +54,7 @@ public sealed class PipelineFrame(int width, int height)
         UpscaleMs = other.UpscaleMs;
         other.Stats.CopyTo(Stats);
         NoSignal = other.NoSignal;
-        SetSource(other.Source, other.ClassCols, other.ClassRows, other.ClassTile, other.Classes);
+        if (withSource)
+            SetSource(other.Source, other.ClassCols, other.ClassRows, other.ClassTile, other.Classes);
     }
 }

@@ -85,7 +85,6 @@ public sealed class ClientState
     public double CaptureToSentMs { get; init; }
 }
 
-/// <summary>Source-generated, so /state works under native AOT without reflection.</summary>
 /// <summary>/classes: which branch each cell of the newest frame went to, for the viewer's overlay.</summary>
 public sealed class ClassMapState
 {
@@ -100,6 +99,7 @@ public sealed class ClassMapState
     public string Classes { get; init; } = "";
 }
 
+/// <summary>Source-generated, so /state works under native AOT without reflection.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false)]
 [JsonSerializable(typeof(PipelineState))]
 [JsonSerializable(typeof(ClassMapState))]

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -35,6 +36,8 @@ public sealed class HttpOptions
 public sealed class HttpSink : FrameSink
 {
     const string Boundary = "classsrframe";
+    // The bicubic view and the class-map overlay are drawn from the LR source.
+    protected override bool WantsSource => true;
     static readonly TimeSpan SnapshotWait = TimeSpan.FromSeconds(5);
 
     readonly HttpOptions _options;
@@ -124,7 +127,7 @@ public sealed class HttpSink : FrameSink
         KeepClassMap(frame);
         if (_bicubic.HasClients || f.EncodedTicks < Volatile.Read(ref _bicubicWantedUntil))
         {
-            _bicubicView.Render(frame.Source, frame.Image.Width / Math.Max(1, frame.Source.Width));
+            _bicubicView.Render(frame.Source, Upscaler.Scale);
             _bicubic.Publish(Encode(_bicubicView.Frame, frame, _bicubic));
         }
     }

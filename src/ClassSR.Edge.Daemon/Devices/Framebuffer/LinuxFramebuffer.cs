@@ -3,13 +3,8 @@ using System.Runtime.InteropServices;
 namespace ClassSR.Edge.Daemon.Devices.Framebuffer;
 
 /// <summary>A /dev/fbN device: opened read-write, both screen infos read once, smem_len mapped shared.</summary>
-public sealed unsafe partial class LinuxFramebuffer : IFramebufferDevice
+public sealed unsafe class LinuxFramebuffer : IFramebufferDevice
 {
-    const int OpenReadWrite = 2;          // O_RDWR
-    const int OpenCloseOnExec = 0x80000;  // O_CLOEXEC (the same on x86-64 and arm64)
-    const int ProtRead = 1, ProtWrite = 2; // PROT_READ, PROT_WRITE
-    const int MapShared = 1;               // MAP_SHARED: writes must reach the device, not a private copy
-    static readonly nint MapFailed = -1;   // MAP_FAILED
 
     int _fd;
     byte* _memory;
@@ -19,19 +14,19 @@ public sealed unsafe partial class LinuxFramebuffer : IFramebufferDevice
     public LinuxFramebuffer(string path)
     {
         Name = path;
-        _fd = Open(path, OpenReadWrite | OpenCloseOnExec);
+        _fd = Libc.Open(path, V4l2.Errno.ORdWr | V4l2.Errno.OCloExec);
         if (_fd < 0)
             throw Failure($"cannot open {path}");
         try
         {
             FbVarScreenInfo v;
             FbFixScreenInfo f;
-            if (Ioctl(_fd, Fb.IoctlGetVarScreenInfo, &v) < 0 || Ioctl(_fd, Fb.IoctlGetFixScreenInfo, &f) < 0)
+            if (Libc.Ioctl(_fd, Fb.IoctlGetVarScreenInfo, &v) < 0 || Libc.Ioctl(_fd, Fb.IoctlGetFixScreenInfo, &f) < 0)
                 throw Failure($"{path} is not a framebuffer (FBIOGET_*SCREENINFO failed)");
             (Variable, Fixed) = (v, f);
             _length = f.SmemLen;
-            var p = Mmap(null, _length, ProtRead | ProtWrite, MapShared, _fd, 0);
-            if (p == MapFailed)
+            var p = Libc.Mmap(0, _length, Libc.ProtRead | Libc.ProtWrite, Libc.MapShared, _fd, 0);
+            if (p == Libc.MapFailed)
                 throw Failure($"cannot map {f.SmemLen} bytes of {path}");
             _memory = (byte*)p;
         }
@@ -57,29 +52,13 @@ public sealed unsafe partial class LinuxFramebuffer : IFramebufferDevice
     {
         if (_memory != null)
         {
-            Munmap(_memory, _length);
+            Libc.Munmap((nint)_memory, _length);
             _memory = null;
         }
         if (_fd >= 0)
         {
-            Close(_fd);
+            Libc.Close(_fd);
             _fd = -1;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    // ioctl is variadic in C; on Linux a pointer passed as the third argument travels as in a fixed signature.
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, nuint request, void* arg);
-
-    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
-    private static partial nint Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
-
-    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
-    private static partial int Munmap(void* address, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

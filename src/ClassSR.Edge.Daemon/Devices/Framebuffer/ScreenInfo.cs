@@ -58,15 +58,6 @@ public struct FbFixScreenInfo
     public uint Accel;
     public ushort Capabilities;
     public unsafe fixed ushort Reserved[2];
-
-    public unsafe string IdText
-    {
-        get
-        {
-            fixed (byte* p = Id)
-                return Marshal.PtrToStringAnsi((nint)p, new ReadOnlySpan<byte>(p, 16).IndexOf((byte)0) is >= 0 and var n ? n : 16);
-        }
-    }
 }
 
 /// <summary>Constants of linux/fb.h that the writer checks or uses.</summary>

@@ -81,7 +81,4 @@ public static class V4l2Node
 
 /// <summary>A V4L2 call failed; the message names the device, the call and the reason.</summary>
 public sealed class V4l2Exception(string path, string call, int errno)
-    : IOException($"{path}: {call}: {Errno.Text(errno)}")
-{
-    public int Code { get; } = errno;
-}
+    : IOException($"{path}: {call}: {Errno.Text(errno)}");

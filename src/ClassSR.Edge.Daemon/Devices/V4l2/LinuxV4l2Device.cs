@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace ClassSR.Edge.Daemon.Devices.V4l2;
 
 /// <summary>A real device node through libc.</summary>
-public sealed unsafe partial class LinuxV4l2Device : IV4l2Device
+public sealed unsafe class LinuxV4l2Device : IV4l2Device
 {
     int _fd = -1;
 
@@ -39,8 +39,7 @@ public sealed unsafe partial class LinuxV4l2Device : IV4l2Device
 
     public int Map(uint offset, int length, out nint address)
     {
-        const int ProtRead = 1, ProtWrite = 2, MapShared = 1;
-        address = Libc.Mmap(0, (nuint)length, ProtRead | ProtWrite, MapShared, _fd, (nint)offset);
+        address = Libc.Mmap(0, (nuint)length, Libc.ProtRead | Libc.ProtWrite, Libc.MapShared, _fd, (nint)offset);
         if (address == -1)
         {
             address = 0;
@@ -57,7 +56,7 @@ public sealed unsafe partial class LinuxV4l2Device : IV4l2Device
 
     public int Poll(short events, int timeoutMs, out short revents)
     {
-        var fd = new PollFd { Fd = _fd, Events = events };
+        var fd = new Libc.PollFd { Fd = _fd, Events = events };
         int n = Libc.Poll(&fd, 1, timeoutMs);
         revents = n > 0 ? fd.Revents : (short)0;
         return n < 0 ? Marshal.GetLastPInvokeError() : 0;
@@ -93,40 +92,4 @@ public sealed unsafe partial class LinuxV4l2Device : IV4l2Device
     }
 
     public void Dispose() => Close();
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    static partial class Libc
-    {
-        const string Library = "libc";
-
-        [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        internal static partial int Open(string path, int flags);
-
-        [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
-        internal static partial int Close(int fd);
-
-        // ioctl is variadic; on arm64 and x86-64 Linux a pointer passed as the third argument travels exactly
-        // as a named one would.
-        [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
-        internal static partial int Ioctl(int fd, nuint request, void* argument);
-
-        [LibraryImport(Library, EntryPoint = "mmap", SetLastError = true)]
-        internal static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
-
-        [LibraryImport(Library, EntryPoint = "munmap", SetLastError = true)]
-        internal static partial int Munmap(nint address, nuint length);
-
-        [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
-        internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
-
-        [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
-        internal static partial nint Write(int fd, byte* data, nuint count);
-    }
 }

@@ -89,7 +89,8 @@ public sealed class V4l2LoopbackSink : FrameSink
         fmt.Pix.PixelFormat = V4l2Abi.PixFmtYuv420;
         fmt.Pix.Field = V4l2Abi.FieldNone;
         fmt.Pix.BytesPerLine = (uint)width;
-        fmt.Pix.SizeImage = (uint)FrameLength(width, height);
+        int length = FrameLength(width, height);
+        fmt.Pix.SizeImage = (uint)length;
         fmt.Pix.Colorspace = V4l2Abi.ColorspaceSmpte170M;
         Check("VIDIOC_S_FMT", _device.Ioctl(V4l2Abi.VIDIOC_S_FMT, ref fmt));
         if (fmt.Pix.Width != width || fmt.Pix.Height != height || fmt.Pix.PixelFormat != V4l2Abi.PixFmtYuv420)
@@ -97,12 +98,11 @@ public sealed class V4l2LoopbackSink : FrameSink
 
         // The rate is advice to readers only; a node that refuses it still works.
         var parm = new V4l2StreamParm { Type = V4l2Abi.BufTypeVideoOutput };
-        double fps = _fps() is > 0 and var f ? f : 30;
+        double fps = _fps() is > 0 and var f ? f : Sources.SourceSpec.DefaultFps;
         parm.TimePerFrame = new V4l2Fract { Numerator = 1000, Denominator = (uint)Math.Round(fps * 1000) };
         _device.Ioctl(V4l2Abi.VIDIOC_S_PARM, ref parm);
 
         (_width, _height) = (width, height);
-        int length = FrameLength(width, height);
         if (_packed.Length != length)
             _packed = GC.AllocateUninitializedArray<byte>(length);
         if (_failing)
