@@ -9,16 +9,6 @@ namespace ClassSR.Edge.Tests.Daemon;
 /// <summary>The per-frame work of the capture side must not allocate: a board's GC pauses would show as dropped frames.</summary>
 public class HotPathAllocationTests
 {
-    static long AllocatedBy(Action perFrame, int frames)
-    {
-        perFrame(); // first-use allocations (buffers sized to the stream) are allowed
-        perFrame();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < frames; i++)
-            perFrame();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
-
     [Fact]
     public void Reading_y4m_and_synthetic_frames_and_passing_them_on_allocates_nothing()
     {
@@ -30,7 +20,7 @@ public class HotPathAllocationTests
         var slot = new FrameSlot<PipelineFrame>(new PipelineFrame(64, 48));
         var taken = new PipelineFrame(64, 48);
         var rate = new RateMeter();
-        Assert.Equal(0, AllocatedBy(() =>
+        Assert.Equal(0, Allocations.Steady(() =>
         {
             Assert.True(y4m.Read(frame.Image, out long ticks, CancellationToken.None));
             rate.Mark(ticks);
@@ -42,6 +32,6 @@ public class HotPathAllocationTests
         using var synthetic = new SyntheticSource(fps: 100_000);
         synthetic.Open();
         var image = new YuvFrame(synthetic.Width, synthetic.Height);
-        Assert.Equal(0, AllocatedBy(() => synthetic.Read(image, out _, CancellationToken.None), 10));
+        Assert.Equal(0, Allocations.Steady(() => synthetic.Read(image, out _, CancellationToken.None), 10));
     }
 }

@@ -129,12 +129,7 @@ public class UpscalerTests
             using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = mode, Precision = Precision.Int8 });
             var lr = Frame(320, 180);
             var hr = Upscaler.CreateOutput(lr);
-            up.Upscale(lr, hr);
-            up.Upscale(lr, hr);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 3; i++)
-                up.Upscale(lr, hr);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long allocated = Allocations.Steady(() => up.Upscale(lr, hr));
             Assert.True(allocated == 0, $"{mode}: {allocated} bytes allocated over 3 warm frames");
         }
     }

@@ -130,13 +130,11 @@ public class YuvFrameTests
         var frame = new YuvFrame(64, 48);
         var nv12 = new byte[64 * 48 * 3 / 2];
         var yuyv = new byte[64 * 48 * 2];
-        YuvFrame.FromNv12(nv12, frame);
-        YuvFrame.FromYuyv(yuyv, frame);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        YuvFrame.FromNv12(nv12, frame);
-        YuvFrame.FromYuyv(yuyv, frame);
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(0, Allocations.Steady(() =>
+        {
+            YuvFrame.FromNv12(nv12, frame);
+            YuvFrame.FromYuyv(yuyv, frame);
+        }));
     }
 
     internal static YuvFrame Patterned(int w, int h)
