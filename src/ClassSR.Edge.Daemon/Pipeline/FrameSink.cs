@@ -35,9 +35,14 @@ public abstract class FrameSink : IDisposable
     /// </summary>
     protected virtual bool WantsSource => false;
 
+    /// <summary>True while nobody would receive a frame (a socket with no client): the copy is skipped.</summary>
+    protected virtual bool Idle => false;
+
     /// <summary>Called by the upscale thread; copies, so the caller keeps its buffer.</summary>
     internal void Offer(PipelineFrame frame)
     {
+        if (Idle)
+            return;
         _incoming.CopyFrom(frame, WantsSource);
         _slot.Publish(ref _incoming);
     }

@@ -129,6 +129,8 @@ public sealed class FrameSocketSink : FrameSink
         _log.Info($"raw-frame client {client.Id} left: {client.Sent} frames sent, {client.Dropped} dropped while it was busy");
     }
 
+    protected override bool Idle => _clients.Length == 0;
+
     protected override void Consume(PipelineFrame frame)
     {
         foreach (var c in _clients)
