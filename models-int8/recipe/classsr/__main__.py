@@ -1,6 +1,7 @@
 """ClassSR x4 recipe driver: python3 -m classsr STEP [--quick] [--work DIR].
 
-Steps run in order by `all`: prepare, pretrain, split, stage1, stage2, route, export (export writes FP32 and INT8).
+Steps run in order by `all`: prepare, pretrain, deepen, split, stage1, stage2, router, route, export (export writes
+FP32 and INT8).
 Evaluation with ONNX Runtime and the manifest are done by make.sh through the C# `eval`,
 so the figures in the manifest are those the product itself measures.
 Each step skips what is already done and resumes from checkpoints.
@@ -13,7 +14,7 @@ import numpy as np
 import torch
 
 from . import card, data, export, train
-from .nets import CLASS_NAMES, make_branch, Classifier
+from .nets import BRANCHES, CLASS_NAMES, STAGE0_LARGE, Classifier, deepened, make_branch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.dirname(HERE)
@@ -22,17 +23,17 @@ DEFAULT_SHARED = os.path.normpath(os.path.join(RECIPE, "..", "..", "..", "shared
 # Iteration budgets: full run, and --quick (every step on a tiny budget, for the test command).
 # The committed large branch was trained in steps across sessions: 22000, then 36000, then 50000 iterations; each raise
 # resumed the cosine schedule part-way (a warm restart). The card says so.
-LARGE_HISTORY = "22000, then resumed to 36000 and to 50000 iterations"
-FULL = dict(pretrain=50000, small=6000, medium=8000, classifier=16000, train_sets=("T91", "BSD200"))
-QUICK = dict(pretrain=60, small=30, medium=30, classifier=30, train_sets=("T91",))
+LARGE_HISTORY = "stage 0 (4 mapping layers) 22000, then resumed to 36000 and to 50000 iterations; deepened to 6 and 16000 more"
+FULL = dict(pretrain=50000, deepen=16000, small=6000, medium=8000, classifier=16000, router=8000, train_sets=("T91", "BSD200"))
+QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, classifier=30, router=30, train_sets=("T91",))
 
 
 def paths(work):
     os.makedirs(work, exist_ok=True)
     return {k: os.path.join(work, v) for k, v in dict(
-        tiles="tiles.npz", pretrain="large.ckpt", split="split.json",
+        tiles="tiles.npz", pretrain="large.ckpt", large="large-deep.ckpt", split="split.json",
         small="small.ckpt", medium="medium.ckpt", classifier="classifier.ckpt",
-        route="route.json").items()}
+        router="router.ckpt", route="route.json").items()}
 
 
 def load_tiles(p):
@@ -69,8 +70,20 @@ def eval_sets(a):
 
 def step_pretrain(a, p, budget):
     lr, hr = load_tiles(p)
-    train.train_branch("large", lr, hr, budget["pretrain"], p["pretrain"],
+    train.train_branch("large", lr, hr, budget["pretrain"], p["pretrain"], shape=STAGE0_LARGE,
                        eval_sets=None if a.quick else eval_sets(a), eval_every=5000)
+
+
+def step_deepen(a, p, budget):
+    """The stage-0 large branch grown to its final depth (identity layers, so it starts where stage 0 ended), then
+    trained on at half the learning rate."""
+    if os.path.exists(p["large"]) and torch.load(p["large"])["it"] >= budget["deepen"]:
+        return
+    lr, hr = load_tiles(p)
+    init = deepened(weights_of(p["pretrain"]), STAGE0_LARGE["m"], BRANCHES["large"]["m"])
+    sets = None if a.quick else {**eval_sets(a), "B100": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "B100"))}
+    train.train_branch("large", lr, hr, budget["deepen"], p["large"], base_lr=5e-4, init=init, seed=77,
+                       eval_sets=sets, eval_every=2000)
 
 
 def step_split(a, p, budget):
@@ -78,11 +91,11 @@ def step_split(a, p, budget):
         return
     lr, hr = load_tiles(p)
     large = make_branch("large")
-    large.load_state_dict(weights_of(p["pretrain"]))
+    large.load_state_dict(weights_of(p["large"]))
     psnr = train.tile_psnr(train.branch_outputs(large, lr), hr)
     t_simple, t_hard = np.quantile(psnr, 2 / 3), np.quantile(psnr, 1 / 3)
     cls = np.where(psnr >= t_simple, 0, np.where(psnr >= t_hard, 1, 2))
-    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": torch.load(p["pretrain"])["it"],
+    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": torch.load(p["large"])["it"],
                "counts": np.bincount(cls, minlength=3).tolist(), "classes": cls.tolist()},
               open(p["split"], "w"))
     train.log(f"split: simple >= {t_simple:.2f} dB > medium >= {t_hard:.2f} dB > hard; "
@@ -104,7 +117,7 @@ def load_branches(p):
     nets = {}
     for name in CLASS_NAMES:
         m = make_branch(name)
-        m.load_state_dict(weights_of(p["pretrain"] if name == "large" else p[name]))
+        m.load_state_dict(weights_of(p[name]))
         nets[name] = m.eval()
     return nets
 
@@ -118,39 +131,52 @@ def step_stage2(a, p, budget):
     train.train_classifier(lr, hr, sr_all, budget["classifier"], p["classifier"], target=a.mix)
 
 
-def load_classifier(p):
+def step_router(a, p, budget):
+    if os.path.exists(p["router"]) and torch.load(p["router"])["it"] >= budget["router"]:
+        return
+    lr, hr = load_tiles(p)
+    nets = load_branches(p)
+    mse = train.tile_mses([nets[n] for n in CLASS_NAMES], lr, hr)
+    train.train_router(lr, mse, budget["router"], p["router"], init=weights_of(p["classifier"]))
+
+
+def load_router(p):
+    """The routing classifier the engine runs: logits (-predicted loss small, -predicted loss medium, 0)."""
     clf = Classifier()
-    clf.load_state_dict(weights_of(p["classifier"]))
-    return clf.eval()
+    clf.load_state_dict(weights_of(p["router"]))
+    return train.as_router_logits(clf).eval()
 
 
 def step_route(a, p, budget):
     """Calibrates the routing: logit offsets, baked into the exported classifier, that keep quality.
 
-    ClassSR's classes are thirds of the large branch's PSNR, but a tile with a high PSNR is not always one where the
-    small branch loses little. On the training images' tiles we have each branch's error; the offsets chosen are the
-    ones with the least loss against the large branch alone (pooled MSE, in dB) among those that still send at
-    least `min_small` of the tiles to the small branch; ties go to the cheaper plan. The tiles are cut at the
+    The router's logits are predicted log losses; an offset is the loss below which a tile goes to the cheaper branch.
+    On the training images' tiles we have each branch's error; the offsets chosen are the ones with the least loss
+    against the large branch alone (pooled MSE, in dB) among those that still send at least `min_small` of the tiles
+    to the small branch; ties go to the cheaper plan. The tiles are cut at the
     images' own scale only, without the 0.9-0.6 rescales of training: those pack more detail into each LR pixel
     than camera frames have, and a routing calibrated on them sends more tiles to the small branch in use.
     """
-    clf_it, large_it = torch.load(p["classifier"])["it"], torch.load(p["pretrain"])["it"]
-    if os.path.exists(p["route"]) and [json.load(open(p["route"])).get(k) for k in ("classifier_it", "large_it")] == \
+    clf_it, large_it = torch.load(p["router"])["it"], torch.load(p["large"])["it"]
+    if os.path.exists(p["route"]) and [json.load(open(p["route"])).get(k) for k in ("router_it", "large_it")] == \
             [clf_it, large_it]:
         return
     lr, hr = data.make_subimages(train_files(a, budget), scales=(1.0,))
     nets = load_branches(p)
-    clf = load_classifier(p)
+    clf = load_router(p)
     with torch.no_grad():
         logits = torch.cat([clf(train.to_unit(lr[i:i + 1024])) for i in range(0, len(lr), 1024)]).numpy()
-    mse = np.stack([train.tile_mse(train.branch_outputs(nets[n], lr), hr) for n in CLASS_NAMES], 1)
+    mse = train.tile_mses([nets[n] for n in CLASS_NAMES], lr, hr)
     cost = np.array([nets[n].macs_per_lr_pixel for n in CLASS_NAMES], np.float64)
     cost /= cost[-1]
     base = mse[:, 2].mean()
     rows = np.arange(len(mse))
     best = None
-    for bs in np.arange(-6.0, 2.01, 0.1):
-        for bm in np.arange(-6.0, 2.01, 0.1):
+    # Candidate offsets: the predicted losses' own quantiles (a tile goes to small when -logit < offset), and for
+    # medium also "never".
+    grid = lambda col, n: np.unique(np.round(np.quantile(-logits[:, col], np.linspace(0, 1, n)), 2))
+    for bs in grid(0, 201):
+        for bm in np.append(grid(1, 51), round(float(logits[:, 1].max() * -1 - 1), 2)):
             r = np.argmax(logits + np.array([bs, bm, 0.0]), axis=1)
             shares = np.bincount(r, minlength=3) / len(r)
             if shares[0] < a.min_small:
@@ -161,13 +187,11 @@ def step_route(a, p, budget):
     if best is None:
         raise SystemExit(f"route: no offsets send {a.min_small:.0%} of the training tiles to the small branch")
     (loss, c), bias, shares = best
-    r0 = np.argmax(logits, axis=1)
-    loss0 = 10 * np.log10(mse[rows, r0].mean() / base)
     json.dump({"bias": bias, "loss_db": loss, "macs_ratio": round(float(c), 4), "shares": np.round(shares, 4).tolist(),
-               "unbiased_loss_db": round(float(loss0), 4), "min_small": a.min_small, "classifier_it": clf_it, "large_it": large_it,
+               "min_small": a.min_small, "router_it": clf_it, "large_it": large_it,
                "tiles": len(lr), "scales": [1.0]},
               open(p["route"], "w"))
-    train.log(f"route: offsets {bias}: loss {loss:+.3f} dB (argmax alone {loss0:+.3f}), shares {np.round(shares, 3)}, "
+    train.log(f"route: offsets {bias}: loss {loss:+.3f} dB, shares {np.round(shares, 3)}, "
               f"MACs {c:.3f} of the large branch (training tiles)")
 
 
@@ -180,7 +204,7 @@ def calib_tiles(lr):
 def step_export(a, p, budget):
     lr, _ = load_tiles(p)
     nets = load_branches(p)
-    clf = load_classifier(p)
+    clf = load_router(p)
     route = json.load(open(p["route"]))
     with torch.no_grad():
         clf.fc.bias += torch.tensor(route["bias"])
@@ -189,7 +213,7 @@ def step_export(a, p, budget):
     recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k != "train_sets"),
               "large_history": "" if a.quick else LARGE_HISTORY, "commit": git_commit(), "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
               "LR by PIL bicubic (MATLAB-compatible)", "quick": str(a.quick)}
-    split = dict(split, routing={k: route[k] for k in ("bias", "loss_db", "unbiased_loss_db", "shares", "min_small", "tiles")})
+    split = dict(split, routing={k: route[k] for k in ("bias", "loss_db", "shares", "min_small", "tiles")})
     info = export.export_all(nets, clf, calib, a.out, split, weight_bits=a.weight_bits, first_bits=a.first_layer_bits,
                              recipe=recipe)
     # PyTorch's own Set5 figure per branch: the manifest step checks ONNX Runtime's FP32 against it.
@@ -243,7 +267,7 @@ def git_commit():
 
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m classsr")
-    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "stage1", "stage2", "route", "export",
+    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "deepen", "stage1", "stage2", "router", "route", "export",
                                      "manifest"])
     ap.add_argument("--quick", action="store_true", help="every step on a tiny budget (minutes)")
     ap.add_argument("--shared", default=DEFAULT_SHARED)
@@ -269,7 +293,8 @@ def main():
     budget = QUICK if a.quick else FULL
     p = paths(a.work)
     torch.manual_seed(0)
-    steps = ["prepare", "pretrain", "split", "stage1", "stage2", "route", "export"] if a.step == "all" else [a.step]
+    steps = ["prepare", "pretrain", "deepen", "split", "stage1", "stage2", "router", "route", "export"] if a.step == "all" \
+        else [a.step]
     for s in steps:
         train.log(f"== {s}")
         globals()["step_" + s](a, p, budget)
