@@ -230,8 +230,11 @@ def to_unit(u8):
     return torch.from_numpy(u8).float().unsqueeze(1).div_(255.0)
 
 
-def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8, first_bits=7, recipe=None, pad=True):
+def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8, first_bits=7, recipe=None, pad=True,
+               int8_branches=None):
     """Writes {classifier,small,medium,large}.{fp32,int8}.onnx and manifest.json (shapes, costs, hashes).
+
+    int8_branches: weights fine-tuned for INT8 (quantization-aware) that replace the float ones in the INT8 files.
 
 
     PSNR figures are added to the manifest later by the evaluate step (ONNX Runtime, through the C# eval).
@@ -255,8 +258,10 @@ def export_all(branches, classifier, calib_lr_u8, out_dir, split, weight_bits=8,
             # Padded widths only where they pay: INT8 (see pad_branch); FP32's NCHWc kernels were
             # slower padded (small branch 13.6 -> 23.7 ms at 320x180). MACs are as executed.
             model, macs = model0, macs0
+            if quant and int8_branches and name in int8_branches:
+                model = int8_branches[name].eval()
             if quant and pad and name != "classifier":
-                model = pad_branch(model0).eval()
+                model = pad_branch(model).eval()
                 macs = model.macs_per_lr_pixel
             g, i, o, ish, osh = builder(model, quant, calib if quant else None, weight_bits, first_bits)
             fname = f"{name}.{prec}.onnx"
