@@ -6,9 +6,10 @@ static class Allocations
     /// <summary>
     /// Bytes allocated on this thread by <paramref name="frames"/> calls, the least over a few windows. The runtime
     /// itself allocates on the test thread now and then (tier-up and on-stack replacement compile hot loops there):
-    /// a one-off, not a per-frame cost. An action that allocates on every call shows in every window.
+    /// a one-off, not a per-frame cost. An action that allocates at least once in every <paramref name="frames"/> calls
+    /// shows in every window.
     /// </summary>
-    public static long Steady(Action perFrame, int frames = 3, int windows = 3)
+    public static long Steady(Action perFrame, int frames = 8, int windows = 3)
     {
         perFrame(); // first-use allocations (buffers sized to the stream) are allowed
         perFrame();

@@ -21,8 +21,9 @@ RECIPE = os.path.dirname(HERE)
 DEFAULT_SHARED = os.path.normpath(os.path.join(RECIPE, "..", "..", "..", "shared"))
 
 # Iteration budgets: full run, and --quick (every step on a tiny budget, for the test command).
-# The committed large branch was trained in steps across sessions: 22000, then 36000, then 50000 iterations; each raise
-# resumed the cosine schedule part-way (a warm restart). The card says so.
+# The committed large branch was trained in steps across sessions: stage 0 to 22000, then 36000, then 50000 iterations
+# (each raise resumed the cosine schedule part-way, a warm restart), then deepened and trained 16000 more. The card
+# says so.
 LARGE_HISTORY = "stage 0 (4 mapping layers) 22000, then resumed to 36000 and to 50000 iterations; deepened to 6 and 16000 more"
 FULL = dict(pretrain=50000, deepen=16000, small=6000, medium=8000, classifier=16000, router=8000, qat=1500, train_sets=("T91", "BSD200"))
 QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, classifier=30, router=30, qat=10, train_sets=("T91",))
@@ -131,13 +132,31 @@ def step_stage2(a, p, budget):
     train.train_classifier(lr, hr, sr_all, budget["classifier"], p["classifier"], target=a.mix)
 
 
+def fresh(ckpt, source):
+    """Whether `ckpt` was made from the weights now in place (`source`: what it was trained from). A checkpoint made
+    from older weights is removed, so its step trains again instead of exporting stale weights."""
+    if not os.path.exists(ckpt):
+        return False
+    made = torch.load(ckpt).get("source")
+    if made is not None and made != source:
+        train.log(f"{os.path.basename(ckpt)}: made from {made}, now {source}: trained again")
+        os.remove(ckpt)
+        return False
+    return True
+
+
+def iterations(p, *names):
+    return {n: torch.load(p[n])["it"] for n in names}
+
+
 def step_router(a, p, budget):
-    if os.path.exists(p["router"]) and torch.load(p["router"])["it"] >= budget["router"]:
+    source = iterations(p, "small", "medium", "large", "classifier")
+    if fresh(p["router"], source) and torch.load(p["router"])["it"] >= budget["router"]:
         return
     lr, hr = load_tiles(p)
     nets = load_branches(p)
     mse = train.tile_mses([nets[n] for n in CLASS_NAMES], lr, hr)
-    train.train_router(lr, mse, budget["router"], p["router"], init=weights_of(p["classifier"]))
+    train.train_router(lr, mse, budget["router"], p["router"], init=weights_of(p["classifier"]), source=source)
 
 
 def load_router(p):
@@ -204,10 +223,12 @@ def step_qat(a, p, budget):
     lr, hr = load_tiles(p)
     calib = train.to_unit(calib_tiles(lr))
     for name in QAT_BRANCHES:
+        source = dict(iterations(p, name), weight_bits=a.weight_bits, first_layer_bits=a.first_layer_bits)
+        fresh(p[name + "_int8"], source)
         model = make_branch(name)
         model.load_state_dict(weights_of(p[name]))
         qat.finetune(model, lr, hr, calib, budget["qat"], p[name + "_int8"], weight_bits=a.weight_bits,
-                     first_bits=a.first_layer_bits, eval_sets=None if a.quick else eval_sets(a))
+                     first_bits=a.first_layer_bits, eval_sets=None if a.quick else eval_sets(a), source=source)
 
 
 def load_int8_branches(p):

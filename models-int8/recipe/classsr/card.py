@@ -50,7 +50,7 @@ def render(man, bicubic=None):
     w("7-bit weights cannot overflow (2 x 255 x 63 < 32767) and cost 0.01 dB there; deeper layers see ReLU features,")
     w("rarely large together, and keep 8 bits (7 bits everywhere lost up to 0.11 dB).\n")
     w("The large branch's INT8 file comes from quantization-aware fine-tuning (`qat` step): its float weights trained on")
-    w("for 1500 iterations (lr 2e-5 cosine) through a simulation of the INT8 export's arithmetic (rounded weights and")
+    w("(lr 2e-5 cosine, the `qat` budget below) through a simulation of the INT8 export's arithmetic (rounded weights and")
     w("activations, straight-through gradients). With six mapping layers, post-training quantization cost it 0.074 dB on")
     w("Set5 (30.812 FP32, 30.738 INT8), spread over every layer rather than in one; 7-bit weights everywhere did worse")
     w("(30.709) and clipping activations at a percentile worse still. The FP32 file keeps the float-trained weights. Small")
@@ -120,7 +120,7 @@ def render(man, bicubic=None):
     if r.get("large_history"):
         w(f"  Trained in steps across sessions ({r['large_history']}); each raise of the budget resumed the cosine")
         w("  schedule part-way, a warm restart.")
-    at = f" (the network at {t['large_iterations']} iterations; stages 1 and 2 followed it)" if t.get("large_iterations") else ""
+    at = f" (made when it had {t['large_iterations']} iterations of training; stages 1 and 2 followed it)" if t.get("large_iterations") else ""
     w(f"- Class split by the large branch's PSNR on each sub-image{at}, at the thirds: simple ≥ {t.get('psnr_simple_min', 0):.2f} dB > "
       f"medium ≥ {t.get('psnr_hard_max', 0):.2f} dB > hard.")
     w("- Stage 1: small on the simple third, medium on the medium third (the large branch stays as it is).")

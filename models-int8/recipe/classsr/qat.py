@@ -46,7 +46,7 @@ def forward(model, x0, rng, weight_bits=8, first_bits=7):
             ci += 1
         else:
             x = F.relu(x)
-            s = maxes[k] / 255
+            s = max(maxes[k], 1e-6) / 255  # as the export
             k += 1
             x = _ste(x, (x / s).round().clamp(0, 255) * s)
     t = F.conv2d(x, _weights(model.tail.weight, weight_bits), model.tail.bias, padding=model.tail.padding)
@@ -70,7 +70,7 @@ class Simulated(nn.Module):
 
 
 def finetune(model, lr_u8, hr_u8, calib, iters, ckpt, base_lr=2e-5, batch=64, seed=5, weight_bits=8, first_bits=7,
-             eval_sets=None):
+             eval_sets=None, source=None):
     """Fine-tunes `model` (a copy of the float branch) through the simulated INT8 arithmetic. The activation ranges
     follow the weights: they are re-measured on the calibration tiles every 100 iterations."""
     opt, it = train.resume("qat", model, base_lr, iters, ckpt, init=None)
@@ -81,6 +81,7 @@ def finetune(model, lr_u8, hr_u8, calib, iters, ckpt, base_lr=2e-5, batch=64, se
         train.log(f"qat: start, simulated INT8 PSNR-Y {train.eval_branch(Simulated(model, calib, weight_bits, first_bits), eval_sets)}")
     rng = np.random.default_rng(seed + it)
     t0, acc, n = time.time(), 0.0, 0
+    r = ranges(model, calib)
     model.train()
     while it < iters:
         for g in opt.param_groups:
@@ -99,7 +100,7 @@ def finetune(model, lr_u8, hr_u8, calib, iters, ckpt, base_lr=2e-5, batch=64, se
         acc += loss.item()
         n += 1
         if it % 250 == 0 or it == iters:
-            train.save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
+            train.save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it, "source": source}, ckpt)
             train.log(f"qat: it {it}/{iters} L1 {acc / n * 255:.3f} (0..255) {n * batch / (time.time() - t0):.0f} patches/s")
             t0, acc, n = time.time(), 0.0, 0
     if eval_sets:

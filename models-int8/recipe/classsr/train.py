@@ -207,7 +207,7 @@ def as_router_logits(model):
     return model
 
 
-def train_router(lr_u8, mse, iters, ckpt, init, batch=128, base_lr=1e-3, seed=2):
+def train_router(lr_u8, mse, iters, ckpt, init, batch=128, base_lr=1e-3, seed=2, source=None):
     """Routing stage: the stage-2 classifier fine-tuned to regress each tile's loss in the cheaper branches.
 
     ClassSR's stage-2 loss rewards a blend of branch outputs, which only loosely ranks tiles by what routing them
@@ -235,7 +235,7 @@ def train_router(lr_u8, mse, iters, ckpt, init, batch=128, base_lr=1e-3, seed=2)
         acc += loss.item()
         n += 1
         if it % 250 == 0 or it == iters:
-            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it, "source": source}, ckpt)
             log(f"router: it {it}/{iters} smooth-L1 {acc / n:.4f} (log loss) {n * batch / (time.time() - t0):.0f} tiles/s")
             t0, acc, n = time.time(), 0.0, 0
     return model
