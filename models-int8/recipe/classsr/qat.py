@@ -5,7 +5,6 @@ The simulation mirrors export.build_branch: per-channel symmetric weights (7-bit
 uint8 ReLU outputs scaled by their maximum over the calibration tiles, the tail's output on its own uint8 range, and
 the frame's rounding to 8 bits after the residual add.
 """
-import time
 import numpy as np
 import torch
 import torch.nn as nn
@@ -80,29 +79,17 @@ def finetune(model, lr_u8, hr_u8, calib, iters, ckpt, base_lr=2e-5, batch=64, se
         model.eval()
         train.log(f"qat: start, simulated INT8 PSNR-Y {train.eval_branch(Simulated(model, calib, weight_bits, first_bits), eval_sets)}")
     rng = np.random.default_rng(seed + it)
-    t0, acc, n = time.time(), 0.0, 0
     r = ranges(model, calib)
-    model.train()
-    while it < iters:
-        for g in opt.param_groups:
-            g["lr"] = train.cosine_lr(base_lr, it, iters)
-        if it % 100 == 0:
+
+    def loss_of(i):
+        nonlocal r
+        if i % 100 == 0:
             r = ranges(model, calib)
-        idx = rng.integers(0, len(lr_u8), batch)
-        k = int(rng.integers(0, 8))
-        x = train.dihedral(train.to_unit(lr_u8[idx]), k)
-        y = train.dihedral(train.to_unit(hr_u8[idx]), k)
-        loss = F.l1_loss(forward(model, x, r, weight_bits, first_bits), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        it += 1
-        acc += loss.item()
-        n += 1
-        if it % 250 == 0 or it == iters:
-            train.save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it, "source": source}, ckpt)
-            train.log(f"qat: it {it}/{iters} L1 {acc / n * 255:.3f} (0..255) {n * batch / (time.time() - t0):.0f} patches/s")
-            t0, acc, n = time.time(), 0.0, 0
+        x, y = train.paired_batch(rng, lr_u8, hr_u8, batch)
+        return F.l1_loss(forward(model, x, r, weight_bits, first_bits), y)
+
+    train.optimise("qat", model, opt, it, iters, base_lr, ckpt, loss_of, train.l1_255, batch, "patches",
+                   stamp={"source": source})
     if eval_sets:
         model.eval()
         train.log(f"qat: end, simulated INT8 PSNR-Y {train.eval_branch(Simulated(model, calib, weight_bits, first_bits), eval_sets)}")

@@ -68,6 +68,42 @@ def resume(name, model, base_lr, iters, ckpt, init=None):
     return opt, it
 
 
+def optimise(name, model, opt, it, iters, base_lr, ckpt, loss_of, describe, batch, unit, stamp=None, after=None):
+    """The loop the training stages share: cosine learning rate, one Adam step per batch from `loss_of(it)`, and every
+    250 iterations a checkpoint (with `stamp` in it) and a log line (`describe(mean loss)`); `after(it)` follows each
+    step."""
+    t0, acc, n = time.time(), 0.0, 0
+    model.train()
+    while it < iters:
+        for g in opt.param_groups:
+            g["lr"] = cosine_lr(base_lr, it, iters)
+        loss = loss_of(it)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        it += 1
+        acc += loss.item()
+        n += 1
+        if it % 250 == 0 or it == iters:
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it, **(stamp or {})}, ckpt)
+            log(f"{name}: it {it}/{iters} {describe(acc / n)} {n * batch / (time.time() - t0):.0f} {unit}/s")
+            t0, acc, n = time.time(), 0.0, 0
+        if after:
+            after(it)
+    return model
+
+
+def paired_batch(rng, lr_u8, hr_u8, batch):
+    """A random batch of LR/HR sub-images under one random flip/rotation."""
+    idx = rng.integers(0, len(lr_u8), batch)
+    k = int(rng.integers(0, 8))
+    return dihedral(to_unit(lr_u8[idx]), k), dihedral(to_unit(hr_u8[idx]), k)
+
+
+def l1_255(loss):
+    return f"L1 {loss * 255:.3f} (0..255)"
+
+
 def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=None,
                  eval_sets=None, eval_every=2000, seed=0, shape=None):
     model = Branch(**shape) if shape else make_branch(name)
@@ -75,32 +111,16 @@ def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=N
     if it >= iters:
         return model
     rng = np.random.default_rng(seed + it)
-    n = len(lr_u8)
-    t0, seen, run_loss, run_n = time.time(), 0, 0.0, 0
-    model.train()
-    while it < iters:
-        for g in opt.param_groups:
-            g["lr"] = cosine_lr(base_lr, it, iters)
-        idx = rng.integers(0, n, batch)
-        k = int(rng.integers(0, 8))
-        x = dihedral(to_unit(lr_u8[idx]), k)
-        y = dihedral(to_unit(hr_u8[idx]), k)
-        loss = F.l1_loss(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        it += 1
-        seen += batch
-        run_loss += loss.item()
-        run_n += 1
-        if it % 250 == 0 or it == iters:
-            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
-            log(f"{name}: it {it}/{iters} L1 {run_loss / run_n * 255:.3f} (0..255) "
-                f"{seen / (time.time() - t0):.0f} patches/s")
-            run_loss, run_n = 0.0, 0
-        if eval_sets and (it % eval_every == 0 or it == iters):
-            log(f"{name}: it {it} PSNR-Y {eval_branch(model, eval_sets)}")
-    return model
+
+    def loss_of(_):
+        x, y = paired_batch(rng, lr_u8, hr_u8, batch)
+        return F.l1_loss(model(x), y)
+
+    def after(i):
+        if eval_sets and (i % eval_every == 0 or i == iters):
+            log(f"{name}: it {i} PSNR-Y {eval_branch(model, eval_sets)}")
+
+    return optimise(name, model, opt, it, iters, base_lr, ckpt, loss_of, l1_255, batch, "patches", after=after)
 
 
 @torch.no_grad()
@@ -220,22 +240,11 @@ def train_router(lr_u8, mse, iters, ckpt, init, batch=128, base_lr=1e-3, seed=2,
         return model
     target = torch.from_numpy(router_target(mse))
     rng = np.random.default_rng(seed + it)
-    t0, acc, n = time.time(), 0.0, 0
-    model.train()
-    while it < iters:
-        for g in opt.param_groups:
-            g["lr"] = cosine_lr(base_lr, it, iters)
+
+    def loss_of(_):
         idx = rng.integers(0, len(lr_u8), batch)
         x = dihedral(to_unit(lr_u8[idx]), int(rng.integers(0, 8)))
-        loss = F.smooth_l1_loss(model(x)[:, :2], target[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        it += 1
-        acc += loss.item()
-        n += 1
-        if it % 250 == 0 or it == iters:
-            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it, "source": source}, ckpt)
-            log(f"router: it {it}/{iters} smooth-L1 {acc / n:.4f} (log loss) {n * batch / (time.time() - t0):.0f} tiles/s")
-            t0, acc, n = time.time(), 0.0, 0
-    return model
+        return F.smooth_l1_loss(model(x)[:, :2], target[idx])
+
+    return optimise("router", model, opt, it, iters, base_lr, ckpt, loss_of, lambda v: f"smooth-L1 {v:.4f} (log loss)",
+                    batch, "tiles", stamp={"source": source})
