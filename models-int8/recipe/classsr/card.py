@@ -124,6 +124,8 @@ def render(man, bicubic=None):
     w(f"- Class split by the large branch's PSNR on each sub-image{at}, at the thirds: simple ≥ {t.get('psnr_simple_min', 0):.2f} dB > "
       f"medium ≥ {t.get('psnr_hard_max', 0):.2f} dB > hard.")
     w("- Stage 1: small on the simple third, medium on the medium third (the large branch stays as it is).")
+    if r.get("small_history"):
+        w(f"  Trained in steps ({r['small_history']}, a warm restart).")
     w("- Stage 2: classifier only, branches frozen, output = Σ p_k·SR_k, loss 1000·L1 + 0.5·ClassLoss + 3·AverageLoss"
       " (ClassSR's weights), target mix 1/3 each, batch 96, lr 2e-4.")
     w("- Stage 3 (`router` step): the stage-2 classifier fine-tuned to predict, for each sub-image, the log of what the")

@@ -128,6 +128,8 @@ public sealed class LetterboxPainter
             {
                 byte* line = origin + (long)row * _stride;
                 int dy = row - py;
+                // The bars are painted with every frame, not once: the kernel console or another program may draw
+                // on the framebuffer too, and a memset of the margins costs little next to the picture.
                 if (dy < 0 || dy >= ph)
                 {
                     FillBlack(line, _screenWidth);
