@@ -181,8 +181,10 @@ def step_route(a, p, budget):
     than camera frames have, and a routing calibrated on them sends more tiles to the small branch in use.
     """
     clf_it, large_it = torch.load(p["router"])["it"], torch.load(p["large"])["it"]
-    if os.path.exists(p["route"]) and [json.load(open(p["route"])).get(k) for k in ("router_it", "large_it")] == \
-            [clf_it, large_it]:
+    # Calibrated for this router and these branches: a router retrained on new branches needs new offsets even at
+    # the same iteration count.
+    source = dict(torch.load(p["router"]).get("source") or {}, large=large_it, router=clf_it)
+    if os.path.exists(p["route"]) and json.load(open(p["route"])).get("source") == source:
         return
     lr, hr = data.make_subimages(train_files(a, budget), scales=(1.0,))
     nets = load_branches(p)
@@ -211,7 +213,7 @@ def step_route(a, p, budget):
         raise SystemExit(f"route: no offsets send {a.min_small:.0%} of the training tiles to the small branch")
     (loss, c), bias, shares = best
     json.dump({"bias": bias, "loss_db": loss, "macs_ratio": round(float(c), 4), "shares": np.round(shares, 4).tolist(),
-               "min_small": a.min_small, "router_it": clf_it, "large_it": large_it,
+               "min_small": a.min_small, "router_it": clf_it, "large_it": large_it, "source": source,
                "tiles": len(lr), "scales": [1.0]},
               open(p["route"], "w"))
     train.log(f"route: offsets {bias}: loss {loss:+.3f} dB, shares {np.round(shares, 3)}, "
