@@ -27,6 +27,10 @@ double runOverhead = double.Parse(Arg("--run-overhead") ?? "1.5e6", System.Globa
 // --rounds times for seconds/rounds each, and each reports its median round.
 int rounds = int.Parse(Arg("--rounds") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
 string? only = Arg("--only");
+// One more ClassSR INT8 row at a speed setting: the small branch's logit raised by this much (--class-bias S,0,0), so
+// tiles whose predicted loss is up to e^S times the calibrated threshold go to it. Shows the quality/speed knob users
+// have, measured beside the default; 0 leaves the row out.
+float speedBias = float.Parse(Arg("--speed-bias") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
 
 if (args.Contains("--calibrate"))
     return Calibrate.RunOverhead(ModelSet.Load(models), threads);
@@ -42,23 +46,29 @@ var runs = new List<Measure.EngineRun>();
 // ClassSR runs as the daemon runs video (the classifier skipped for 7 frames after a frame planned as the large branch
 // whole, EngineOptions.ReclassifyEvery), and once more with the classifier on every frame, as stills run.
 const int Video = EngineOptions.VideoReclassifyEvery;
-foreach (var (mode, prec, reclassify) in new (UpscaleMode, Precision, int)[]
+var modes = new List<(UpscaleMode, Precision, int, float)>
 {
-    (UpscaleMode.Bicubic, Precision.Fp32, 1),
-    (UpscaleMode.Small, Precision.Int8, 1), (UpscaleMode.Medium, Precision.Int8, 1),
-    (UpscaleMode.Large, Precision.Fp32, 1), (UpscaleMode.Large, Precision.Int8, 1),
-    (UpscaleMode.ClassSR, Precision.Fp32, Video), (UpscaleMode.ClassSR, Precision.Int8, Video), (UpscaleMode.ClassSR, Precision.Auto, Video),
-    (UpscaleMode.ClassSR, Precision.Int8, 1),
-})
+    (UpscaleMode.Bicubic, Precision.Fp32, 1, 0),
+    (UpscaleMode.Small, Precision.Int8, 1, 0), (UpscaleMode.Medium, Precision.Int8, 1, 0),
+    (UpscaleMode.Large, Precision.Fp32, 1, 0), (UpscaleMode.Large, Precision.Int8, 1, 0),
+    (UpscaleMode.ClassSR, Precision.Fp32, Video, 0), (UpscaleMode.ClassSR, Precision.Int8, Video, 0), (UpscaleMode.ClassSR, Precision.Auto, Video, 0),
+    (UpscaleMode.ClassSR, Precision.Int8, 1, 0),
+};
+if (speedBias != 0)
+    modes.Add((UpscaleMode.ClassSR, Precision.Int8, Video, speedBias));
+foreach (var (mode, prec, reclassify, bias) in modes)
 {
     if (only != null && !$"{mode} {prec}".Equals(only, StringComparison.OrdinalIgnoreCase)) continue;
     var up = new Upscaler(set, new EngineOptions
     {
         Mode = mode, Precision = prec, Threads = threads, RunOverheadMacs = runOverhead, ReclassifyEvery = reclassify,
+        ClassBias = [bias, 0, 0],
     });
     var run = Measure.Warm(up, frames);
     if (mode == UpscaleMode.ClassSR && reclassify == 1)
         run.Result.Name += " (classifier every frame)";
+    if (bias != 0)
+        run.Result.Name += " speed";
     runs.Add(run);
 }
 using var openCv = noOpenCv ? null
@@ -418,6 +428,12 @@ namespace ClassSR.Edge.Bench
             {
                 d["classsr_int8_over_opencv_fps"] = cls.Fps / cv.Fps;
                 d["classsr_minus_opencv_db"] = cls.Psnr - cv.Psnr;
+                if (Get("classsr int8 speed") is { } sp)
+                {
+                    d["classsr_int8_speed_over_opencv_fps"] = sp.Fps / cv.Fps;
+                    d["classsr_int8_speed_minus_opencv_db"] = sp.Psnr - cv.Psnr;
+                    d["classsr_int8_speed_minus_large_int8_db"] = sp.Psnr - li.Psnr;
+                }
             }
             Console.WriteLine();
             foreach (var (k, v) in d)
