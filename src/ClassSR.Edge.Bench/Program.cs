@@ -432,8 +432,12 @@ namespace ClassSR.Edge.Bench
                 {
                     d["classsr_int8_speed_over_opencv_fps"] = sp.Fps / cv.Fps;
                     d["classsr_int8_speed_minus_opencv_db"] = sp.Psnr - cv.Psnr;
-                    d["classsr_int8_speed_minus_large_int8_db"] = sp.Psnr - li.Psnr;
                 }
+            }
+            if (Get("classsr int8 speed") is { } speed)
+            {
+                d["classsr_int8_speed_over_large_fp32_fps"] = speed.Fps / lf.Fps;
+                d["classsr_int8_speed_minus_large_int8_db"] = speed.Psnr - li.Psnr;
             }
             Console.WriteLine();
             foreach (var (k, v) in d)

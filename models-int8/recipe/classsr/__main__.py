@@ -184,7 +184,7 @@ def step_route(a, p, budget):
     clf_it, large_it = torch.load(p["router"])["it"], torch.load(p["large"])["it"]
     # Calibrated for this router and these branches: a router retrained on new branches needs new offsets even at
     # the same iteration count.
-    source = dict(torch.load(p["router"]).get("source") or {}, large=large_it, router=clf_it)
+    source = dict(torch.load(p["router"]).get("source") or {}, large=large_it, router=clf_it, min_small=a.min_small)
     if os.path.exists(p["route"]) and json.load(open(p["route"])).get("source") == source:
         return
     lr, hr = data.make_subimages(train_files(a, budget), scales=(1.0,))
@@ -331,21 +331,22 @@ def main():
     ap.add_argument("--shared", default=DEFAULT_SHARED)
     ap.add_argument("--work", default=None, help="checkpoints and prepared data (git-ignored)")
     ap.add_argument("--out", default=None, help="where the ONNX models are written")
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                    help="torch threads (torch's own default here is 1 of the 2 cores: training ran at half speed)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads; 0: every core this process may use (torch's own default here was 1 of the 2 "
+                         "cores, and training ran at half speed)")
     ap.add_argument("--mix", type=float, nargs=3, default=[1 / 3, 1 / 3, 1 / 3],
                     help="stage-2 target share of tiles per class (simple medium hard)")
     ap.add_argument("--min-small", type=float, default=0.3,
                     help="route: the least share of training tiles the calibrated routing sends to the small branch")
     ap.add_argument("--branch", choices=CLASS_NAMES[:2], default=None,
-                    help="stage1: train only this branch (two processes can train both at once, one core each)")
+                    help="stage1: train only this branch (two processes can train both at once, with --threads 1 each)")
     ap.add_argument("--weight-bits", type=int, default=8, choices=[7, 8], help="INT8 weights of every layer but the first")
     ap.add_argument("--first-layer-bits", type=int, default=7, choices=[7, 8],
                     help="weights of the layer that reads the frame: x86 AVX2 u8s8 kernels add byte products in pairs "
                          "into 16 bits, and neighbouring pixels (0..255, alike) times alike taps of 8-bit weights "
                          "overflow it (measured: small branch Set5 -0.34 dB); 7 bits cannot overflow")
     a = ap.parse_args()
-    torch.set_num_threads(max(1, a.threads))
+    torch.set_num_threads(a.threads if a.threads > 0 else len(os.sched_getaffinity(0)))
     a.work = a.work or os.path.join(RECIPE, "work-quick" if a.quick else "work")
     a.out = a.out or (os.path.join(a.work, "models") if a.quick else os.path.join(RECIPE, ".."))
     budget = QUICK if a.quick else FULL
