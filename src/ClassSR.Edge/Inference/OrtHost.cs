@@ -57,6 +57,13 @@ public static class OrtHost
         o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (optimizedModelPath != null)
             o.OptimizedModelFilePath = optimizedModelPath;
+        // Per-operator timings for finding where a branch's time goes (ONNX Runtime's JSON trace, one file per
+        // session, written when the session is disposed). A developer's switch, so an environment variable.
+        if (Environment.GetEnvironmentVariable("CLASSSR_ORT_PROFILE") is { Length: > 0 } prefix)
+        {
+            o.ProfileOutputPathPrefix = prefix; // before enabling: enabling takes the prefix set at that moment
+            o.EnableProfiling = true;
+        }
         return o;
     }
 
