@@ -45,7 +45,7 @@ public sealed class BranchRunner(OnnxNet[] branches)
                 }
                 var output = net.Run();
                 for (int b = 0; b < batch; b++)
-                    Merge.WriteInterior(output.Slice(b * plane * 16, plane * 16), regions[_order[s + b]], hrY, hrStride);
+                    Merge.WriteInterior(output.Slice(b * plane * 16, plane * 16), net.PhaseOutput, regions[_order[s + b]], hrY, hrStride);
                 macs += (double)batch * plane * net.MacsPerLrPixel;
                 calls++;
                 s = e;
