@@ -25,8 +25,8 @@ def render(man, bicubic=None):
     w("Luma only (uint8 Y in, uint8 Y out; chroma is upscaled by bicubic in the engine). Branches are FSRCNN-style with ReLU")
     w("(ONNX Runtime has no quantized PReLU) and a sub-pixel output (conv to 16 channels + DepthToSpace; the CPU provider has no")
     w("INT8 transposed convolution), predicting a residual over nearest-neighbour upsampling. The ONNX files stop before the")
-    w("DepthToSpace: a branch returns each LR pixel's 16 HR pixels as uint8 [N,H,W,16] (phase dy·4+dx), and the engine's merge")
-    w("writes them into the frame (ONNX Runtime's DepthToSpace, with the transpose out of its NHWC layout, took 10-14% of a run).\n")
+    w("DepthToSpace: a branch returns 16 phase planes, uint8 [N,16,H,W] (plane dy·4+dx holds HR pixel (4y+dy, 4x+dx)), and the")
+    w("engine's merge interleaves them into the frame (ONNX Runtime's DepthToSpace took 8-12% of a run).\n")
     w("| model | shape | MACs per LR pixel | cost vs large | INT8 file: widths padded to 16, MACs executed | receptive-field halo (LR px) |")
     w("|---|---|---|---|---|---|")
     for name, sh in BRANCHES.items():

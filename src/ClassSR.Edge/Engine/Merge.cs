@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace ClassSR.Edge.Engine;
 
 /// <summary>
@@ -13,9 +10,9 @@ namespace ClassSR.Edge.Engine;
 public static class Merge
 {
     /// <param name="phases">
-    /// The output is [PadH, PadW, 16]: each LR pixel's 4x4 HR pixels, row dy at bytes 4*dy..4*dy+3. This is the
-    /// sub-pixel shuffle (DepthToSpace), done here while the bytes are copied anyway. Otherwise the output is the
-    /// padded region's HR plane.
+    /// The output is 16 planes of PadH x PadW, plane dy*4+dx holding HR pixel (4y+dy, 4x+dx): the sub-pixel shuffle
+    /// (DepthToSpace) is done here, while the bytes are copied anyway. Otherwise the output is the padded region's
+    /// HR plane.
     /// </param>
     public static void WriteInterior(ReadOnlySpan<byte> output, bool phases, in Region reg, Span<byte> hrY, int hrStride)
     {
@@ -26,23 +23,26 @@ public static class Merge
                 output.Slice((oy + y) * ow + ox, w).CopyTo(hrY.Slice((reg.Y * 4 + y) * hrStride + reg.X * 4, w));
             return;
         }
-        // Bounds checked once for the whole region, then 4-byte moves (one HR row of one LR pixel each).
-        int lx0 = reg.X - reg.PadX, ly0 = reg.Y - reg.PadY;
-        if (output.Length < reg.PadW * reg.PadH * 16 || lx0 < 0 || ly0 < 0 || lx0 + reg.W > reg.PadW || ly0 + reg.H > reg.PadH)
-            throw new ArgumentException("region output smaller than its interior", nameof(output));
-        if ((long)((reg.Y + reg.H) * 4 - 1) * hrStride + (reg.X + reg.W) * 4 > hrY.Length)
-            throw new ArgumentException("region outside the HR plane", nameof(hrY));
-        ref byte src0 = ref MemoryMarshal.GetReference(output);
-        ref byte dst0 = ref MemoryMarshal.GetReference(hrY);
+        int plane = reg.PadW * reg.PadH, lx0 = reg.X - reg.PadX, ly0 = reg.Y - reg.PadY;
         for (int y = 0; y < reg.H; y++)
         {
-            ref byte srcRow = ref Unsafe.Add(ref src0, ((ly0 + y) * reg.PadW + lx0) * 16);
+            int src = (ly0 + y) * reg.PadW + lx0;
             for (int dy = 0; dy < 4; dy++)
             {
-                ref byte dst = ref Unsafe.Add(ref dst0, ((reg.Y + y) * 4 + dy) * hrStride + reg.X * 4);
-                ref byte src = ref Unsafe.Add(ref srcRow, dy * 4);
-                for (int x = 0; x < reg.W; x++)
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, x * 4), Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, x * 16)));
+                var dst = hrY.Slice(((reg.Y + y) * 4 + dy) * hrStride + reg.X * 4, reg.W * 4);
+                // One HR row: four phase rows, interleaved.
+                var p0 = output.Slice((dy * 4) * plane + src, reg.W);
+                var p1 = output.Slice((dy * 4 + 1) * plane + src, reg.W);
+                var p2 = output.Slice((dy * 4 + 2) * plane + src, reg.W);
+                var p3 = output.Slice((dy * 4 + 3) * plane + src, reg.W);
+                for (int x = 0; x < p0.Length; x++)
+                {
+                    int o = x * 4;
+                    dst[o] = p0[x];
+                    dst[o + 1] = p1[x];
+                    dst[o + 2] = p2[x];
+                    dst[o + 3] = p3[x];
+                }
             }
         }
     }

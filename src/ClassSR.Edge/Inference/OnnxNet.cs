@@ -27,8 +27,8 @@ public sealed unsafe class OnnxNet : IDisposable
     public int Halo { get; }
     public bool IsClassifier => Role == Roles.Classifier;
     /// <summary>
-    /// A branch whose output is each LR pixel's 16 HR pixels, [N,H,W,16] (phase dy*4+dx), for the merge to place;
-    /// otherwise the HR plane itself, [N,1,4H,4W]. Same bytes, other order.
+    /// A branch whose output is 16 phase planes, [N,16,H,W] (plane dy*4+dx holds HR pixel (4y+dy, 4x+dx)), for the
+    /// merge to interleave; otherwise the HR plane itself, [N,1,4H,4W]. Same bytes, other order.
     /// </summary>
     public bool PhaseOutput { get; private set; }
 
@@ -72,12 +72,12 @@ public sealed unsafe class OnnxNet : IDisposable
     {
         int[] i = inMeta.Dimensions, o = outMeta.Dimensions;
         var outType = IsClassifier ? TensorElementType.Float : TensorElementType.UInt8;
-        PhaseOutput = !IsClassifier && o.Length == 4 && o[3] == 16;
+        PhaseOutput = !IsClassifier && o.Length == 4 && o[1] == 16;
         bool ok = inMeta.ElementDataType == TensorElementType.UInt8 && outMeta.ElementDataType == outType && i.Length == 4 && i[1] == 1
             && (IsClassifier ? o.Length == 2 && o[1] == 3 : o.Length == 4 && (o[1] == 1 || PhaseOutput));
         if (!ok)
             throw new ModelException($"'{File}': input [{string.Join(",", i)}] / output [{string.Join(",", o)}] " +
-                $"do not fit role '{Role}' (expected uint8 [N,1,H,W] -> {(IsClassifier ? "float [N,3]" : "uint8 [N,H,W,16] or [N,1,4H,4W]")})");
+                $"do not fit role '{Role}' (expected uint8 [N,1,H,W] -> {(IsClassifier ? "float [N,3]" : "uint8 [N,16,H,W] or [N,1,4H,4W]")})");
     }
 
     static string FirstLine(string s)
@@ -142,7 +142,7 @@ public sealed unsafe class OnnxNet : IDisposable
             Grow(Math.Max(inCount, _inCap), Math.Max(outCount, _outCap));
         var mem = OrtMemoryInfo.DefaultInstance;
         var input = OrtValue.CreateTensorValueWithData(mem, TensorElementType.UInt8, [n, 1, h, w], (IntPtr)_in, inCount);
-        long[] outShape = IsClassifier ? [n, 3] : PhaseOutput ? [n, h, w, 16] : [n, 1, h * 4, w * 4];
+        long[] outShape = IsClassifier ? [n, 3] : PhaseOutput ? [n, 16, h, w] : [n, 1, h * 4, w * 4];
         var output = OrtValue.CreateTensorValueWithData(mem, IsClassifier ? TensorElementType.Float : TensorElementType.UInt8,
             outShape, (IntPtr)_out, outCount);
         var io = _session.CreateIoBinding();
