@@ -428,16 +428,16 @@ namespace ClassSR.Edge.Bench
             {
                 d["classsr_int8_over_opencv_fps"] = cls.Fps / cv.Fps;
                 d["classsr_minus_opencv_db"] = cls.Psnr - cv.Psnr;
-                if (Get("classsr int8 speed") is { } sp)
-                {
-                    d["classsr_int8_speed_over_opencv_fps"] = sp.Fps / cv.Fps;
-                    d["classsr_int8_speed_minus_opencv_db"] = sp.Psnr - cv.Psnr;
-                }
             }
             if (Get("classsr int8 speed") is { } speed)
             {
                 d["classsr_int8_speed_over_large_fp32_fps"] = speed.Fps / lf.Fps;
                 d["classsr_int8_speed_minus_large_int8_db"] = speed.Psnr - li.Psnr;
+                if (cv != null)
+                {
+                    d["classsr_int8_speed_over_opencv_fps"] = speed.Fps / cv.Fps;
+                    d["classsr_int8_speed_minus_opencv_db"] = speed.Psnr - cv.Psnr;
+                }
             }
             Console.WriteLine();
             foreach (var (k, v) in d)

@@ -181,10 +181,11 @@ def step_route(a, p, budget):
     images' own scale only, without the 0.9-0.6 rescales of training: those pack more detail into each LR pixel
     than camera frames have, and a routing calibrated on them sends more tiles to the small branch in use.
     """
-    clf_it, large_it = torch.load(p["router"])["it"], torch.load(p["large"])["it"]
+    router, large_it = torch.load(p["router"]), torch.load(p["large"])["it"]
+    clf_it = router["it"]
     # Calibrated for this router and these branches: a router retrained on new branches needs new offsets even at
     # the same iteration count.
-    source = dict(torch.load(p["router"]).get("source") or {}, large=large_it, router=clf_it, min_small=a.min_small)
+    source = dict(router.get("source") or {}, large=large_it, router=clf_it, min_small=a.min_small)
     if os.path.exists(p["route"]) and json.load(open(p["route"])).get("source") == source:
         return
     lr, hr = data.make_subimages(train_files(a, budget), scales=(1.0,))

@@ -108,12 +108,12 @@ def render(man, bicubic=None):
         if cs:
             d = cs["psnr"] - models[("large", "int8")]["psnr"].get("B100", 0)
             ok = d >= -0.05 and cs["shares"][0] >= 0.25
-            # What the routing itself costs: classifier plus each class's branch on its tiles, without the halos that
-            # running 32x32 tiles one by one adds (those are the engine's to avoid, by grouping tiles into regions).
-            own = (models[("classifier", "int8")]["macs_per_lr_pixel"] + sum(
-                sh * models[(n, "int8")]["macs_per_lr_pixel"] for sh, n in zip(cs["shares"], ("small", "medium", "large")))) \
-                / models[("large", "int8")]["macs_per_lr_pixel"]
             if kind == "routed":
+                # What the routing itself costs: classifier plus each class's branch on its tiles, without the halos
+                # that running 32x32 tiles one by one adds (those are the engine's to avoid, by grouping tiles).
+                own = (models[("classifier", "int8")]["macs_per_lr_pixel"] + sum(
+                    sh * models[(n, "int8")]["macs_per_lr_pixel"] for sh, n in zip(cs["shares"], ("small", "medium", "large")))) \
+                    / models[("large", "int8")]["macs_per_lr_pixel"]
                 # The models issue's target is the routing's quality at that small share. Run tile by tile, its halos
                 # can cost more than the whole frame on B100's small images; saving time is the engine's part.
                 met = ("yes (quality and share; on these small images tile-by-tile halos cost more than routing saves)"

@@ -30,7 +30,7 @@ public sealed unsafe class OnnxNet : IDisposable
     /// A branch whose output is 16 phase planes, [N,16,H,W] (plane dy*4+dx holds HR pixel (4y+dy, 4x+dx)), for the
     /// merge to interleave; otherwise the HR plane itself, [N,1,4H,4W]. Same bytes, other order.
     /// </summary>
-    public bool PhaseOutput { get; private set; }
+    public bool PhaseOutput { get; }
 
     sealed class Binding(OrtValue input, OrtValue output, OrtIoBinding io, long inCount, long outCount) : IDisposable
     {
@@ -65,6 +65,8 @@ public sealed unsafe class OnnxNet : IDisposable
             throw new ModelException($"'{File}': expected one input and one output");
         _input = _session.InputMetadata.Keys.First();
         _output = _session.OutputMetadata.Keys.First();
+        int[] o = _session.OutputMetadata[_output].Dimensions;
+        PhaseOutput = !IsClassifier && o.Length == 4 && o[1] == 16;
         CheckShapes(_session.InputMetadata[_input], _session.OutputMetadata[_output]);
     }
 
@@ -72,7 +74,6 @@ public sealed unsafe class OnnxNet : IDisposable
     {
         int[] i = inMeta.Dimensions, o = outMeta.Dimensions;
         var outType = IsClassifier ? TensorElementType.Float : TensorElementType.UInt8;
-        PhaseOutput = !IsClassifier && o.Length == 4 && o[1] == 16;
         bool ok = inMeta.ElementDataType == TensorElementType.UInt8 && outMeta.ElementDataType == outType && i.Length == 4 && i[1] == 1
             && (IsClassifier ? o.Length == 2 && o[1] == 3 : o.Length == 4 && (o[1] == 1 || PhaseOutput));
         if (!ok)
