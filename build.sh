@@ -112,7 +112,7 @@ case "${1:-}" in
     exit "$rc" ;;
   bench)
     mkdir -p artifacts
-    deps libgtk-3-0
+    deps libgtk-3-0 ffmpeg
     dotnet run --project src/ClassSR.Edge.Bench -c Release -- "${@:2}" ;;
   soak)
     mkdir -p artifacts

@@ -27,6 +27,9 @@ double runOverhead = double.Parse(Arg("--run-overhead") ?? "1.5e6", System.Globa
 // --rounds times for seconds/rounds each, and each reports its median round.
 int rounds = int.Parse(Arg("--rounds") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
 string? only = Arg("--only");
+// Temporal reuse on video clips in stream order (VideoBench); "only" skips the image modes, "off" the clips.
+string video = Arg("--video") ?? "on";
+double videoSeconds = double.Parse(Arg("--video-seconds") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
 // One more ClassSR INT8 row at a speed setting: the small branch's logit raised by this much (--class-bias S,0,0), so
 // tiles whose predicted loss is up to e^S times the calibrated threshold go to it. Shows the quality/speed knob users
 // have, measured beside the default; 0 leaves the row out.
@@ -35,6 +38,12 @@ float speedBias = float.Parse(Arg("--speed-bias") ?? "2", System.Globalization.C
 if (args.Contains("--calibrate"))
     return Calibrate.RunOverhead(ModelSet.Load(models), threads);
 
+if (video == "only")
+{
+    var clips = VideoBench.Run(root, shared, ModelSet.Load(models), threads, videoSeconds, rounds, !noOpenCv);
+    WriteJson(new BenchReport { Machine = Machine(), Threads = threads, OnnxRuntime = OrtHost.Version, Video = clips });
+    return 0;
+}
 var frames = BenchFrames.Make(Path.Combine(shared, "datasets", "test", "B100"), 8);
 Console.WriteLine($"bench: {frames.Count} frames {frames[0].Lr.Width}x{frames[0].Lr.Height} -> {frames[0].Lr.Width * 4}x{frames[0].Lr.Height * 4} " +
     $"(mosaics of B100 crops), {threads} threads, {seconds:F0} s per mode in {rounds} interleaved rounds (median round), " +
@@ -96,10 +105,10 @@ if (only != null) return 0;
 var peak = Measure.GemmPeak(Path.Combine(root, "models-int8", "bench"), threads);
 Console.WriteLine($"ONNX Runtime GEMM peak ({peak.Size}^3): INT8 MatMulInteger {peak.Int8Gmacs:F1} GMAC/s, FP32 MatMul {peak.Fp32Gmacs:F1} GMAC/s");
 var summary = Report.Summary(results, peak);
-Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-File.WriteAllText(json, JsonSerializer.Serialize(new BenchReport
+var videoResults = video == "off" ? [] : VideoBench.Run(root, shared, set, threads, videoSeconds, rounds, !noOpenCv);
+WriteJson(new BenchReport
 {
-    Machine = $"{Environment.ProcessorCount} cores, {CpuFeatures.Describe()}",
+    Machine = Machine(),
     Threads = threads,
     Frames = frames.Count,
     LrSize = $"{frames[0].Lr.Width}x{frames[0].Lr.Height}",
@@ -107,9 +116,18 @@ File.WriteAllText(json, JsonSerializer.Serialize(new BenchReport
     Modes = results,
     Peak = peak,
     Summary = summary,
-}, BenchJson.Default.BenchReport));
-Console.WriteLine($"bench: wrote {json}");
+    Video = videoResults,
+});
 return 0;
+
+string Machine() => $"{Environment.ProcessorCount} cores, {CpuFeatures.Describe()}";
+
+void WriteJson(BenchReport report)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+    File.WriteAllText(json, JsonSerializer.Serialize(report, BenchJson.Default.BenchReport));
+    Console.WriteLine($"bench: wrote {json}");
+}
 
 string? Arg(string name)
 {
@@ -194,6 +212,7 @@ namespace ClassSR.Edge.Bench
         public List<ModeResult> Modes { get; set; } = [];
         public PeakResult Peak { get; set; } = new();
         public Dictionary<string, double> Summary { get; set; } = [];
+        public List<VideoResult> Video { get; set; } = [];
     }
 
     [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]

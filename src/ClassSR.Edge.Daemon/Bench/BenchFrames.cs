@@ -67,17 +67,23 @@ public sealed class BenchFrames
         var (hw, hh) = (frames[0].Width, frames[0].Height);
         if (hw < 64 || hh < 64)
             throw new IOException($"{spec}: {hw}x{hh} is too small to downscale x4 for ground truth");
+        return new BenchFrames { Input = DownscaleX4(frames), Truth = [.. frames], Spec = spec };
+    }
+
+    /// <summary>Each frame downscaled x4 with our MATLAB-compatible bicubic, luma and chroma planes alike (sizes multiples of 8).</summary>
+    public static YuvFrame[] DownscaleX4(IReadOnlyList<YuvFrame> frames)
+    {
+        var (hw, hh) = (frames[0].Width, frames[0].Height);
         var luma = new BicubicResizer(hw, hh, hw / Upscaler.Scale, hh / Upscaler.Scale);
         var chroma = new BicubicResizer(hw / 2, hh / 2, hw / Upscaler.Scale / 2, hh / Upscaler.Scale / 2);
-        var input = frames.Select(f =>
+        return [.. frames.Select(f =>
         {
             var lr = new YuvFrame(hw / Upscaler.Scale, hh / Upscaler.Scale, f.Range);
             luma.Resize(f.Y, f.YStride, lr.Y, lr.YStride);
             chroma.Resize(f.U, f.ChromaStride, lr.U, lr.ChromaStride);
             chroma.Resize(f.V, f.ChromaStride, lr.V, lr.ChromaStride);
             return lr;
-        }).ToArray();
-        return new BenchFrames { Input = input, Truth = [.. frames], Spec = spec };
+        })];
     }
 
     static byte[] CropRgb(byte[] rgb, int stride, int w, int h)

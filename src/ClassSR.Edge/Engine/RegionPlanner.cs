@@ -42,6 +42,9 @@ public sealed class RegionPlanner
     public int MaxRegionCells { get; set; } = int.MaxValue;
     public bool Promote { get; set; } = true;
 
+    /// <summary>A cell whose cached output is reused (temporal reuse): no region covers it and it is never promoted.</summary>
+    public const byte Skip = 255;
+
     public RegionPlanner(TileGrid grid, BranchCost[] costs)
     {
         Grid = grid;
@@ -54,7 +57,10 @@ public sealed class RegionPlanner
 
     public ReadOnlySpan<Region> Regions => _regions.AsSpan(0, _count);
 
-    /// <summary>Plans regions for the classes of every cell; may promote cells (written back into classes).</summary>
+    /// <summary>
+    /// Plans regions for the classes of every cell but those marked <see cref="Skip"/>; may promote cells (written
+    /// back into classes).
+    /// </summary>
     public double Plan(Span<byte> classes)
     {
         classes.CopyTo(_work);
@@ -68,15 +74,22 @@ public sealed class RegionPlanner
         // less than its regions cost (detail everywhere, or cheap branches not much cheaper), that is both faster and
         // at least as good.
         byte hardest = (byte)(Costs.Length - 1);
-        _work.AsSpan(0, Grid.Count).Fill(hardest);
+        Harden(_work, hardest);
         double whole = Build(_work);
         if (whole <= cost)
         {
-            classes.Fill(hardest);
+            Harden(classes, hardest);
             return whole;
         }
         classes.CopyTo(_work);
         return Build(_work);
+    }
+
+    static void Harden(Span<byte> classes, byte hardest)
+    {
+        for (int i = 0; i < classes.Length; i++)
+            if (classes[i] != Skip)
+                classes[i] = hardest;
     }
 
     void PromotePass(double cost)
@@ -87,6 +100,7 @@ public sealed class RegionPlanner
             {
                 int i = r * g.Cols + c;
                 byte k = _work[i];
+                if (k == Skip) continue;
                 for (byte j = (byte)(k + 1); j <= 2; j++)
                 {
                     if (!HasNeighbour(r, c, j)) continue;
@@ -126,6 +140,11 @@ public sealed class RegionPlanner
                 byte k = cls[r * g.Cols + c];
                 int c1 = c + 1;
                 while (c1 < g.Cols && cls[r * g.Cols + c1] == k && c1 - c < MaxRegionCells) c1++;
+                if (k == Skip)
+                {
+                    c = c1;
+                    continue;
+                }
                 int o = _open[c];
                 if (o >= 0 && _regions[o].Class == k && _regions[o].X == g.CellX(c) && RunEnd(o) == c1
                     && (_regions[o].H / g.Tile) < MaxRegionCells && Grows(o, r) <= MaxRegionPixels)

@@ -28,6 +28,19 @@ public sealed class EngineOptions
     /// <summary>What the daemon and the benchmarks use for video: at 30 fps a flat scene is routed again within 0.27 s.</summary>
     public const int VideoReclassifyEvery = 8;
     public bool Promote { get; set; } = true;
+    /// <summary>
+    /// Temporal reuse, for video: only the cells whose receptive field changed since their cached output was computed
+    /// are classified and run; the rest of the frame comes from the engine's cached output. Stills keep it off.
+    /// </summary>
+    public bool Reuse { get; set; }
+    /// <summary>A block is changed when its mean absolute difference exceeds this, in code values (see <see cref="ChangeDetector"/>).</summary>
+    public double ReuseThreshold { get; set; } = ChangeDetector.DefaultThreshold;
+    /// <summary>With reuse, every cell is recomputed at least once in this many frames, a share of them each frame.</summary>
+    public int RefreshEvery { get; set; } = DefaultRefreshEvery;
+    /// <summary>2 s at 30 fps: 1 cell in 60 a frame, under 2% of the work of a frame computed in full.</summary>
+    public const int DefaultRefreshEvery = 60;
+    /// <summary>With reuse, a frame with more of its blocks changed than this is a scene cut: computed in full.</summary>
+    public const double SceneCutShare = 0.5;
     /// <summary>The planner's price of one branch call, in MACs: what promotion weighs against halos.</summary>
     public double RunOverheadMacs { get; set; } = 1e7;
     /// <summary>
@@ -55,8 +68,18 @@ public sealed class FrameStats
     public bool ClassifierSkipped;
     public double Macs, MacsRatio;
     public double PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs;
+    /// <summary>Temporal reuse: cells whose cached output was kept, cells recomputed only to bound staleness.</summary>
+    public int ReusedCells, RefreshedCells;
+    /// <summary>Temporal reuse: 8x8 blocks, and those found changed.</summary>
+    public int Blocks, ChangedBlocks;
+    /// <summary>Temporal reuse: the frame was computed in full (first frame, scene cut, reset).</summary>
+    public bool CacheReset;
+    public double DetectMs;
 
     public double Share(int k) => Cells == 0 ? 0 : (double)ClassCells[k] / Cells;
+
+    /// <summary>The share of cells whose cached output was kept.</summary>
+    public double ReusedShare => Cells == 0 ? 0 : (double)ReusedCells / Cells;
 
     /// <summary>Copies every figure into <paramref name="d"/> (no allocation), so a frame can carry its own stats downstream.</summary>
     public void CopyTo(FrameStats d)
@@ -64,6 +87,7 @@ public sealed class FrameStats
         ClassCells.CopyTo(d.ClassCells, 0);
         (d.Cells, d.Regions, d.BranchCalls, d.Macs, d.MacsRatio) = (Cells, Regions, BranchCalls, Macs, MacsRatio);
         d.ClassifierSkipped = ClassifierSkipped;
+        (d.ReusedCells, d.RefreshedCells, d.Blocks, d.ChangedBlocks, d.CacheReset, d.DetectMs) = (ReusedCells, RefreshedCells, Blocks, ChangedBlocks, CacheReset, DetectMs);
         (d.PrepareMs, d.ClassifyMs, d.PlanMs, d.BranchesMs, d.ChromaMs, d.TotalMs) = (PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs);
     }
 }
@@ -96,6 +120,8 @@ public sealed class Upscaler : IDisposable
     /// <summary>The grid and the class each cell was routed to (after promotion) in the last frame.</summary>
     public TileGrid LastGrid => _shape?.Grid ?? default;
     public ReadOnlySpan<byte> LastClasses => _shape is null ? default : _shape.Classes;
+    /// <summary>1 for each cell whose output the last frame reused from the cache (temporal reuse), row by row.</summary>
+    public ReadOnlySpan<byte> LastReused => _shape is null ? default : _shape.Reused;
 
     /// <summary>Per-frame-size state: planner, buffers, resizers.</summary>
     sealed class FrameShape
@@ -106,6 +132,14 @@ public sealed class Upscaler : IDisposable
         public required byte[] Classes;
         public required BicubicResizer Chroma;
         public BicubicResizer? Luma;
+        /// <summary>The planner holds the whole frame's plan (a partial plan of temporal reuse replaces it).</summary>
+        public bool PlannedWhole;
+        // Temporal reuse, made on first use: the output the cached cells come from, and per cell what to recompute.
+        public ChangeDetector? Detector;
+        public YuvFrame? Cache;
+        public required byte[] Reused, Active, Work;
+        public int[] BlockSums = [];
+        public long Frame;
     }
 
     public Upscaler(ModelSet models, EngineOptions options)
@@ -242,6 +276,9 @@ public sealed class Upscaler : IDisposable
             Grid = grid,
             Planner = planner,
             Classes = new byte[grid.Count],
+            Reused = new byte[grid.Count],
+            Active = new byte[grid.Count],
+            Work = new byte[grid.Count],
             Chroma = new BicubicResizer(cw, ch, (w * Scale + 1) / 2, (h * Scale + 1) / 2),
             Luma = Mode == UpscaleMode.Bicubic ? new BicubicResizer(w, h, w * Scale, h * Scale) : null,
         };
@@ -249,12 +286,16 @@ public sealed class Upscaler : IDisposable
         {
             _shape.Classes.AsSpan().Fill((byte)(Mode - 1));
             planner.Plan(_shape.Classes);
+            _shape.PlannedWhole = true;
         }
         return _shape;
     }
 
     /// <summary>Makes an output frame of the right size for this input (allocates; call once and reuse).</summary>
     public static YuvFrame CreateOutput(YuvFrame lr) => new(lr.Width * Scale, lr.Height * Scale, lr.Range);
+
+    /// <summary>Forgets what earlier frames left (temporal reuse): the next frame is computed in full.</summary>
+    public void ResetHistory() => _shape?.Detector?.Reset();
 
     public void Upscale(YuvFrame lr, YuvFrame hr)
     {
@@ -266,65 +307,210 @@ public sealed class Upscaler : IDisposable
         var st = Stats;
         st.Cells = s.Grid.Count;
         Array.Clear(st.ClassCells);
-        st.ClassifyMs = st.PlanMs = st.BranchesMs = 0;
-        st.Regions = st.BranchCalls = 0;
+        st.ClassifyMs = st.PlanMs = st.BranchesMs = st.DetectMs = 0;
+        st.Regions = st.BranchCalls = st.ReusedCells = st.RefreshedCells = st.Blocks = st.ChangedBlocks = 0;
         st.Macs = 0;
-        long t1 = t0;
+        st.ClassifierSkipped = st.CacheReset = false;
+        long t1;
         if (Mode == UpscaleMode.Bicubic)
         {
             s.Luma!.Resize(lr.Y, lr.YStride, hr.Y, hr.YStride);
             st.PrepareMs = Ms(t0, t1 = Stopwatch.GetTimestamp());
+            Chroma(lr, s, hr, t1);
+        }
+        else if (!Options.Reuse)
+        {
+            st.PrepareMs = Ms(t0, t1 = Stopwatch.GetTimestamp());
+            t1 = LumaWhole(lr, s, hr, t1);
+            Chroma(lr, s, hr, t1);
+        }
+        else
+            Reusing(lr, s, hr, t0);
+        if (Mode != UpscaleMode.Bicubic)
+            foreach (var c in s.Classes) st.ClassCells[c]++;
+        st.TotalMs = Ms(t0, Stopwatch.GetTimestamp());
+        st.MacsRatio = st.Macs / ((double)lr.Width * lr.Height * LargeMacsPerPixel);
+    }
+
+    void Chroma(YuvFrame lr, FrameShape s, YuvFrame hr, long t1)
+    {
+        s.Chroma.Resize(lr.U, lr.ChromaStride, hr.U, hr.ChromaStride);
+        s.Chroma.Resize(lr.V, lr.ChromaStride, hr.V, hr.ChromaStride);
+        Stats.ChromaMs = Ms(t1, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Every cell: classify (or reuse the last whole-frame plan), plan, run the branches into <paramref name="hr"/>.</summary>
+    long LumaWhole(YuvFrame lr, FrameShape s, YuvFrame hr, long tp)
+    {
+        var st = Stats;
+        // The models take the frame's luma bytes as they are.
+        var plane = lr.Y.AsSpan(0, lr.Width * lr.Height);
+        if (Mode == UpscaleMode.ClassSR && _skipClassifier > 0 && s.PlannedWhole)
+        {
+            // The planner still holds the last classified frame's plan: the hardest branch on the whole frame.
+            _skipClassifier--;
+            st.ClassifierSkipped = true;
+        }
+        else if (Mode == UpscaleMode.ClassSR)
+        {
+            _classifier!.Classify(plane, s.Grid, s.Classes);
+            st.Macs += _classifier.Macs(s.Grid);
+            long tc = Stopwatch.GetTimestamp();
+            st.ClassifyMs = Ms(tp, tc);
+            s.Planner.Plan(s.Classes);
+            s.PlannedWhole = true;
+            _skipClassifier = Options.ReclassifyEvery > 1 && s.Classes.AsSpan().IndexOfAnyExcept(Hardest) < 0 ? Options.ReclassifyEvery - 1 : 0;
+            tp = Stopwatch.GetTimestamp();
+            st.PlanMs = Ms(tc, tp);
+        }
+        else if (!s.PlannedWhole)
+        {
+            // Planned once per frame size: the whole frame, in stripes only if it is huge (again after a partial plan).
+            s.Classes.AsSpan().Fill((byte)(Mode - 1));
+            s.Planner.Plan(s.Classes);
+            s.PlannedWhole = true;
+        }
+        return RunBranches(plane, lr.Width, s.Planner.Regions, hr, tp);
+    }
+
+    long RunBranches(ReadOnlySpan<byte> plane, int width, ReadOnlySpan<Region> regions, YuvFrame hr, long tp)
+    {
+        var st = Stats;
+        st.Regions = regions.Length;
+        var (macs, calls) = _runner!.Run(plane, width, regions, hr.Y, hr.YStride);
+        st.Macs += macs;
+        st.BranchCalls = calls;
+        long t1 = Stopwatch.GetTimestamp();
+        st.BranchesMs = Ms(tp, t1);
+        return t1;
+    }
+
+    /// <summary>
+    /// Temporal reuse: detect the changed blocks, recompute the cells whose receptive field holds one (and this frame's
+    /// share of the refresh), in the engine's cached output, which is then the frame's output.
+    /// </summary>
+    void Reusing(YuvFrame lr, FrameShape s, YuvFrame hr, long t0)
+    {
+        var st = Stats;
+        var det = s.Detector ??= new ChangeDetector(lr.Width, lr.Height);
+        det.Threshold = Options.ReuseThreshold;
+        var cache = s.Cache ??= new YuvFrame(hr.Width, hr.Height, lr.Range);
+        if (cache.Range != lr.Range)
+            det.Reset();
+        cache.Range = lr.Range;
+        int changed = det.Detect(lr);
+        (st.Blocks, st.ChangedBlocks) = (det.Count, changed);
+        long tp = Stopwatch.GetTimestamp();
+        st.DetectMs = Ms(t0, tp);
+        if (!det.HasReference || changed > EngineOptions.SceneCutShare * det.Count)
+        {
+            st.CacheReset = true;
+            s.Reused.AsSpan().Clear();
+            long t1 = LumaWhole(lr, s, cache, tp);
+            Chroma(lr, s, cache, t1);
+            det.AcceptAll(lr);
         }
         else
         {
-            // The models take the frame's luma bytes as they are.
-            var plane = lr.Y.AsSpan(0, lr.Width * lr.Height);
-            long tp = Stopwatch.GetTimestamp();
-            st.PrepareMs = Ms(t0, tp);
-            ReadOnlySpan<Region> regions;
-            st.ClassifierSkipped = false;
-            if (Mode == UpscaleMode.ClassSR && _skipClassifier > 0)
+            int active = MarkActive(s, det);
+            st.ReusedCells = s.Grid.Count - active;
+            if (active > 0)
             {
-                // The planner still holds the last classified frame's plan: the hardest branch on the whole frame.
-                _skipClassifier--;
-                st.ClassifierSkipped = true;
-                st.ClassCells[^1] = s.Grid.Count;
-                regions = s.Planner.Regions;
+                long t1 = LumaPartial(lr, s, cache, tp);
+                ChromaBands(lr, s, cache, t1);
             }
-            else if (Mode == UpscaleMode.ClassSR)
-            {
-                _classifier!.Classify(plane, s.Grid, s.Classes);
-                st.Macs += _classifier.Macs(s.Grid);
-                long tc = Stopwatch.GetTimestamp();
-                st.ClassifyMs = Ms(tp, tc);
-                foreach (var c in s.Classes) st.ClassCells[c]++;
-                s.Planner.Plan(s.Classes);
-                regions = s.Planner.Regions;
-                if (Options.ReclassifyEvery > 1 && s.Classes.AsSpan().IndexOfAnyExcept(Hardest) < 0)
-                    _skipClassifier = Options.ReclassifyEvery - 1;
-                tp = Stopwatch.GetTimestamp();
-                st.PlanMs = Ms(tc, tp);
-            }
-            else
-            {
-                int k = (int)Mode - 1;
-                st.ClassCells[k] = s.Grid.Count;
-                // Planned once per frame size in ShapeFor: the whole frame, in stripes only if it is huge.
-                regions = s.Planner.Regions;
-            }
-            st.Regions = regions.Length;
-            var (macs, calls) = _runner!.Run(plane, lr.Width, regions, hr.Y, hr.YStride);
-            st.Macs += macs;
-            st.BranchCalls = calls;
-            t1 = Stopwatch.GetTimestamp();
-            st.BranchesMs = Ms(tp, t1);
+            det.Accept(lr);
         }
-        s.Chroma.Resize(lr.U, lr.ChromaStride, hr.U, hr.ChromaStride);
-        s.Chroma.Resize(lr.V, lr.ChromaStride, hr.V, hr.ChromaStride);
-        long t2 = Stopwatch.GetTimestamp();
-        st.ChromaMs = Ms(t1, t2);
-        st.TotalMs = Ms(t0, t2);
-        st.MacsRatio = st.Macs / ((double)lr.Width * lr.Height * LargeMacsPerPixel);
+        s.Frame++;
+        cache.CopyTo(hr);
+    }
+
+    const int ChromaReach = 4; // LR luma pixels beyond a cell that bicubic x4 chroma reads (2 chroma taps)
+
+    /// <summary>
+    /// A cell is recomputed when a changed block lies within its branch's halo (the receptive field of its cached
+    /// output), or when the refresh comes round to it: contiguous runs of cells in turn, so each frame pays a share.
+    /// </summary>
+    int MarkActive(FrameShape s, ChangeDetector det)
+    {
+        int bc = det.Cols, br = det.Rows, stride = bc + 1;
+        if (s.BlockSums.Length != (br + 1) * stride)
+            s.BlockSums = new int[(br + 1) * stride];
+        var sum = s.BlockSums;
+        var changed = det.Changed;
+        for (int y = 0; y < br; y++)
+            for (int x = 0; x < bc; x++)
+                sum[(y + 1) * stride + x + 1] = changed[y * bc + x] + sum[y * stride + x + 1] + sum[(y + 1) * stride + x] - sum[y * stride + x];
+        var g = s.Grid;
+        int every = Math.Max(1, Options.RefreshEvery), slot = (int)(s.Frame % every), active = 0, refreshed = 0;
+        const int B = ChangeDetector.Block;
+        for (int r = 0, i = 0; r < g.Rows; r++)
+            for (int c = 0; c < g.Cols; c++, i++)
+            {
+                int h = Math.Max(ChromaReach, _costs[s.Classes[i]].Halo);
+                int x0 = Math.Max(0, g.CellX(c) - h) / B, x1 = (Math.Min(g.Width, g.CellX(c) + g.CellW(c) + h) + B - 1) / B;
+                int y0 = Math.Max(0, g.CellY(r) - h) / B, y1 = (Math.Min(g.Height, g.CellY(r) + g.CellH(r) + h) + B - 1) / B;
+                bool hit = sum[y1 * stride + x1] - sum[y0 * stride + x1] - sum[y1 * stride + x0] + sum[y0 * stride + x0] > 0;
+                bool refresh = !hit && (long)i * every / g.Count == slot;
+                bool on = hit || refresh;
+                s.Active[i] = on ? (byte)1 : (byte)0;
+                s.Reused[i] = on ? (byte)0 : (byte)1;
+                active += on ? 1 : 0;
+                refreshed += refresh ? 1 : 0;
+            }
+        Stats.RefreshedCells = refreshed;
+        return active;
+    }
+
+    /// <summary>The active cells only: classified, planned into regions (the others skipped) and run.</summary>
+    long LumaPartial(YuvFrame lr, FrameShape s, YuvFrame cache, long tp)
+    {
+        var st = Stats;
+        var plane = lr.Y.AsSpan(0, lr.Width * lr.Height);
+        var work = s.Work;
+        long tc = tp;
+        if (Mode == UpscaleMode.ClassSR)
+        {
+            int n = _classifier!.Classify(plane, s.Grid, work, s.Active);
+            st.Macs += _classifier.Macs(s.Grid, n);
+            tc = Stopwatch.GetTimestamp();
+            st.ClassifyMs = Ms(tp, tc);
+        }
+        for (int i = 0; i < work.Length; i++)
+            work[i] = s.Active[i] == 0 ? RegionPlanner.Skip : Mode == UpscaleMode.ClassSR ? work[i] : (byte)(Mode - 1);
+        s.Planner.Plan(work);
+        s.PlannedWhole = false;
+        _skipClassifier = 0;
+        for (int i = 0; i < work.Length; i++)
+            if (work[i] != RegionPlanner.Skip)
+                s.Classes[i] = work[i];
+        long tr = Stopwatch.GetTimestamp();
+        st.PlanMs = Ms(tc, tr);
+        return RunBranches(plane, lr.Width, s.Planner.Regions, cache, tr);
+    }
+
+    /// <summary>Bicubic chroma for every row of cells that has an active cell, the whole width of the frame.</summary>
+    void ChromaBands(YuvFrame lr, FrameShape s, YuvFrame cache, long t1)
+    {
+        var g = s.Grid;
+        int r = 0;
+        while (r < g.Rows)
+        {
+            if (s.Active.AsSpan(r * g.Cols, g.Cols).IndexOf((byte)1) < 0)
+            {
+                r++;
+                continue;
+            }
+            int r1 = r + 1;
+            while (r1 < g.Rows && s.Active.AsSpan(r1 * g.Cols, g.Cols).IndexOf((byte)1) >= 0)
+                r1++;
+            // HR chroma rows of LR luma rows [y0, y1): x4 in luma, /2 for chroma.
+            int y0 = g.CellY(r) * Scale / 2, y1 = (g.CellY(r1 - 1) + g.CellH(r1 - 1)) * Scale / 2;
+            s.Chroma.ResizeRows(lr.U, lr.ChromaStride, cache.U, cache.ChromaStride, y0, y1);
+            s.Chroma.ResizeRows(lr.V, lr.ChromaStride, cache.V, cache.ChromaStride, y0, y1);
+            r = r1;
+        }
+        Stats.ChromaMs = Ms(t1, Stopwatch.GetTimestamp());
     }
 
     static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;

@@ -86,25 +86,66 @@ public sealed class BicubicResizer
         fixed (float* row = _row)
         fixed (float* widened = _sourceRow)
         {
-            for (int y = 0; y < SourceHeight; y++)
-            {
-                byte* line = src + (long)y * sourceStride;
-                float* output = tmp + (long)y * _rowLength;
-                if (_blocks is not null)
-                {
-                    Widen(line, widened, SourceWidth);
-                    BlockRow(widened, output, _blocks);
-                }
-                else
-                {
-                    HorizontalRow(line, output);
-                }
-            }
+            HorizontalPass(src, sourceStride, tmp, widened, 0, SourceHeight);
 
             for (int y = 0; y < DestinationHeight; y++)
             {
                 VerticalRow(tmp, y, row);
                 StoreBytes(row, dst + (long)y * destinationStride, _rowLength);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes only destination rows <paramref name="rowStart"/> to <paramref name="rowEnd"/> (exclusive), filtering
+    /// only the source rows they read: the same bytes a whole <see cref="Resize(ReadOnlySpan{byte}, int, Span{byte}, int)"/>
+    /// writes there. Temporal reuse recomputes the bands of a frame that changed.
+    /// </summary>
+    public unsafe void ResizeRows(ReadOnlySpan<byte> source, int sourceStride, Span<byte> destination, int destinationStride, int rowStart, int rowEnd)
+    {
+        CheckBuffer(source.Length, sourceStride, SourceWidth, SourceHeight, nameof(source));
+        CheckBuffer(destination.Length, destinationStride, DestinationWidth, DestinationHeight, nameof(destination));
+        rowStart = Math.Max(0, rowStart);
+        rowEnd = Math.Min(DestinationHeight, rowEnd);
+        if (rowStart >= rowEnd)
+            return;
+        int taps = _vertical.Taps, lo = int.MaxValue, hi = -1;
+        for (int i = rowStart * taps; i < rowEnd * taps; i++)
+        {
+            lo = Math.Min(lo, _vertical.Index[i]);
+            hi = Math.Max(hi, _vertical.Index[i]);
+        }
+        fixed (byte* src = source)
+        fixed (byte* dst = destination)
+        fixed (float* tmp = _intermediate)
+        fixed (float* row = _row)
+        fixed (float* widened = _sourceRow)
+        {
+            HorizontalPass(src, sourceStride, tmp, widened, lo, hi + 1);
+
+            for (int y = rowStart; y < rowEnd; y++)
+            {
+                VerticalRow(tmp, y, row);
+                StoreBytes(row, dst + (long)y * destinationStride, _rowLength);
+            }
+        }
+    }
+
+    /// <summary>Source rows <paramref name="y0"/> to <paramref name="y1"/> (exclusive) through the horizontal filter into the intermediate.</summary>
+    private unsafe void HorizontalPass(byte* src, int sourceStride, float* tmp, float* widened, int y0, int y1)
+    {
+        for (int y = y0; y < y1; y++)
+        {
+            byte* line = src + (long)y * sourceStride;
+            float* output = tmp + (long)y * _rowLength;
+            if (_blocks is not null)
+            {
+                Widen(line, widened, SourceWidth);
+                BlockRow(widened, output, _blocks);
+            }
+            else
+            {
+                HorizontalRow(line, output);
             }
         }
     }

@@ -131,7 +131,16 @@ public sealed unsafe class OnnxNet : IDisposable
     public Span<byte> Prepare(int n, int h, int w)
     {
         if (!_bindings.TryGetValue((n, h, w), out var b))
+        {
+            // Temporal reuse plans regions of many shapes; the bindings they leave are bounded here.
+            if (_bindings.Count >= MaxShapes)
+            {
+                foreach (var old in _bindings.Values)
+                    old.Dispose();
+                _bindings.Clear();
+            }
             b = Bind(n, h, w);
+        }
         _current = b;
         return new Span<byte>(_in, checked((int)b.InCount));
     }
@@ -181,6 +190,7 @@ public sealed unsafe class OnnxNet : IDisposable
     public ReadOnlySpan<float> RunLogits() => MemoryMarshal.Cast<byte, float>(Run());
 
     public int CachedShapes => _bindings.Count;
+    public const int MaxShapes = 1024;
 
     public void Dispose()
     {

@@ -10,12 +10,7 @@ namespace ClassSR.Edge.Tests.Engine;
 
 public class UpscalerTests
 {
-    static YuvFrame Frame(int w, int h, int seed = 0)
-    {
-        var f = new YuvFrame(w, h);
-        ColorConvert.RgbToYuv(TestImages.Synthetic(w, h, seed), w, h, f);
-        return f;
-    }
+    static YuvFrame Frame(int w, int h, int seed = 0) => TestImages.SyntheticFrame(w, h, seed);
 
     [Theory]
     [InlineData(Precision.Fp32)]

@@ -217,6 +217,25 @@ public class BicubicResizerTests(ITestOutputHelper output)
         Assert.True(failing.Count == 0, "below 45 dB: " + string.Join(", ", failing));
     }
 
+    [Theory]
+    [InlineData(37, 23, 148, 92, 0, 92)]
+    [InlineData(37, 23, 148, 92, 5, 17)]
+    [InlineData(37, 23, 148, 92, 88, 92)]
+    [InlineData(16, 9, 64, 36, 0, 1)]
+    public void A_band_of_rows_equals_those_rows_of_the_whole_resize(int sw, int sh, int dw, int dh, int r0, int r1)
+    {
+        byte[] src = Random(sw * sh, 4);
+        var whole = new byte[dw * dh];
+        var resizer = new BicubicResizer(sw, sh, dw, dh);
+        resizer.Resize(src, sw, whole, dw);
+        var band = new byte[dw * dh];
+        Array.Fill(band, (byte)7);
+        resizer.ResizeRows(src, sw, band, dw, r0, r1);
+        for (int y = 0; y < dh; y++)
+            for (int x = 0; x < dw; x++)
+                Assert.Equal(y >= r0 && y < r1 ? whole[y * dw + x] : 7, band[y * dw + x]);
+    }
+
     private static byte[] DownscaleRgbByPlanes(byte[] rgb, int stride, int w, int h, int dw, int dh)
     {
         var resizer = new BicubicResizer(w, h, dw, dh);

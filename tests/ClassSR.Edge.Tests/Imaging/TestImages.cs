@@ -1,3 +1,4 @@
+using ClassSR.Edge.Imaging;
 using Xunit;
 
 namespace ClassSR.Edge.Tests.Imaging;
@@ -51,6 +52,14 @@ internal static class TestImages
             }
         }
         return rgb;
+    }
+
+    /// <summary><see cref="Synthetic"/> as a limited-range I420 frame.</summary>
+    public static YuvFrame SyntheticFrame(int width, int height, int seed = 0)
+    {
+        var f = new YuvFrame(width, height);
+        ColorConvert.RgbToYuv(Synthetic(width, height, seed), width, height, f);
+        return f;
     }
 
     public static string TemporaryDirectory()
