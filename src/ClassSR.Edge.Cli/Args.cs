@@ -138,5 +138,26 @@ public sealed class Args
         return o;
     }
 
+    /// <summary>
+    /// Temporal reuse for video (run, bench): --reuse on|off, --reuse-threshold T, --refresh-every N, each over the
+    /// configuration file's value. On by default: every source these commands read is video.
+    /// </summary>
+    public void Reuse(EngineOptions o, bool? fileReuse, double? fileThreshold, int? fileRefreshEvery)
+    {
+        o.Reuse = Get("reuse") switch
+        {
+            null => fileReuse ?? true,
+            "on" => true,
+            "off" => false,
+            var v => throw new UsageException($"--reuse: '{v}' is not on or off"),
+        };
+        o.ReuseThreshold = Get("reuse-threshold") is null ? fileThreshold ?? ChangeDetector.DefaultThreshold : Double("reuse-threshold", 0);
+        if (EngineOptions.ReuseThresholdProblem(o.ReuseThreshold) is { } bad)
+            throw new UsageException($"--reuse-threshold {o.ReuseThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)} {bad}");
+        o.RefreshEvery = Get("refresh-every") is null ? fileRefreshEvery ?? EngineOptions.DefaultRefreshEvery : Int("refresh-every", 0);
+        if (EngineOptions.RefreshEveryProblem(o.RefreshEvery) is { } bad2)
+            throw new UsageException($"--refresh-every {o.RefreshEvery} {bad2}");
+    }
+
     public ModelSet Models() => ModelSet.Load(Get("models") ?? ModelSet.DefaultDirectory());
 }

@@ -39,7 +39,8 @@ public static class BenchCommand
                 Seconds = Positive(a, "seconds", 5),
                 WarmupSeconds = NonNegative(a, "warmup", 1),
                 IdleSeconds = NonNegative(a, "idle", 2),
-                QualityFrames = a.Int("quality-frames", 5),
+                // With temporal reuse a frame's output depends on the frames before it: score a run of them, in order.
+                QualityFrames = a.Int("quality-frames", a.Get("reuse") == "off" || file.Reuse == false ? 5 : 30),
                 MaxFrames = Math.Max(1, a.Int("max-frames", 60)),
                 Modes = a.Get("modes") is { } m ? BenchMode.Parse(m) : BenchMode.All,
                 Threads = a.Int("threads", Environment.ProcessorCount),
@@ -51,6 +52,9 @@ public static class BenchCommand
         {
             throw new UsageException(e.Message);
         }
+        // Temporal reuse, as the daemon runs video (see RunCommand.Resolve).
+        var reuse = new EngineOptions();
+        a.Reuse(reuse, file.Reuse, file.ReuseThreshold, file.RefreshEvery);
         a.RejectUnknown();
         if (options.Modes.Count == 0)
             throw new UsageException("--modes names no mode");
@@ -83,7 +87,11 @@ public static class BenchCommand
         });
         var runner = new BenchRunner(options,
             // As the daemon runs video (see RunCommand.Resolve).
-            m => new Upscaler(models, new EngineOptions { Mode = m.Mode, Precision = m.Precision, Threads = options.Threads, ReclassifyEvery = EngineOptions.VideoReclassifyEvery }),
+            m => new Upscaler(models, new EngineOptions
+            {
+                Mode = m.Mode, Precision = m.Precision, Threads = options.Threads, ReclassifyEvery = EngineOptions.VideoReclassifyEvery,
+                Reuse = reuse.Reuse, ReuseThreshold = reuse.ReuseThreshold, RefreshEvery = reuse.RefreshEvery,
+            }),
             power, marker, new SystemProbe(root), log);
         BenchResult result;
         try
@@ -123,9 +131,9 @@ public static class BenchCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append(inv, $"{"mode",-14} {"precision",-44} {"fps",7} {"e2e p50",8} {"p99",7} {"CPU %",6} {"PSNR-Y",7} {"W",6} {"mJ/frame",9}\n");
+        sb.Append(inv, $"{"mode",-14} {"precision",-44} {"reuse",6} {"fps",7} {"e2e p50",8} {"p99",7} {"CPU %",6} {"PSNR-Y",7} {"W",6} {"mJ/frame",9}\n");
         foreach (var m in r.Modes)
-            sb.Append(inv, $"{m.Name,-14} {m.Precision,-44} {m.Fps,7:0.00} {m.LatencyMs.EndToEnd.P50,8:0.0} {m.LatencyMs.EndToEnd.P99,7:0.0} {m.CpuPercent,6:0} ")
+            sb.Append(inv, $"{m.Name,-14} {m.Precision,-44} {(m.Reuse ? m.ReusedShare.ToString("P0", inv) : "off"),6} {m.Fps,7:0.00} {m.LatencyMs.EndToEnd.P50,8:0.0} {m.LatencyMs.EndToEnd.P99,7:0.0} {m.CpuPercent,6:0} ")
               .Append(inv, $"{(m.Quality is { } q ? q.PsnrY.ToString("0.00", inv) : "-"),7} {(m.Energy is { } e ? e.MeanWatts.ToString("0.00", inv) : "-"),6} ")
               .Append(inv, $"{(m.Energy is { } e2 ? e2.MjPerFrame.ToString("0.0", inv) : "-"),9}\n");
         sb.Append(r.Power.Sensor is { } s ? $"power: {s}{(r.Power.Simulated ? " (SIMULATED)" : "")}, sampled at {r.Power.AchievedRateHz?.ToString("0.#", inv)} Hz\n"

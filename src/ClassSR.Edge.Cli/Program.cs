@@ -19,12 +19,14 @@ namespace ClassSR.Edge.Cli
                                [--listen ADDR:PORT|none] [--auth-token T] [--output y4m:-|fb:/dev/fbN|v4l2:DEVICE|none]...
                                [--jpeg-quality Q] [--frames-socket PATH|none] [--led-pin N] [--button-pin N] [--gpio-chip N]
                                [--mode ...] [--precision ...] [--models DIR] [--seconds N] [--log-level L] [--config FILE]
+                               [--reuse on|off] [--reuse-threshold T] [--refresh-every N]
               classsr-edge check-config FILE
               classsr-edge bench [--source y4m:PATH|PATH.y4m|DIR|synthetic|raw:PATH] [--hr] [--seconds 5] [--warmup 1] [--idle 2]
                                  [--modes bicubic,small,medium,large-fp32,large-int8,classsr-fp32,classsr-int8,classsr-auto]
                                  [--power auto|none|sim-ina219|sim-ina226|ina219:BUS:ADDR:OHMS:AMPS|ina226:...|ina3221-hwmon|ina3221-iio|pi5-pmic|rapl|power-supply]
                                  [--power-rate HZ] [--marker-pin N|sim|none] [--sysfs-root DIR] [--quality-frames N] [--max-frames N]
                                  [--out DIR] [--models DIR] [--threads N] [--config FILE]
+                                 [--reuse on|off] [--reuse-threshold T] [--refresh-every N]
               classsr-edge bench --compare A.json B.json
             """;
 

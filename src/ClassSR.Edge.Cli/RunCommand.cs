@@ -56,7 +56,7 @@ public static class RunCommand
 
     /// <summary>
     /// SIGHUP: the file is read again and the command line laid over it again, so flags keep winning. Mode,
-    /// precision, models and log_level apply live (a new upscaler is swapped in between frames); the rest
+    /// precision, models, reuse, reuse_threshold, refresh_every and log_level apply live (a new upscaler is swapped in between frames); the rest
     /// shapes sockets and threads set up at start and needs a restart, which is logged.
     /// </summary>
     static Upscaler? Reload(string[] args, string path, bool optional, ref RunSettings current, Log log)
@@ -79,8 +79,10 @@ public static class RunCommand
         if (needRestart.Count > 0)
             log.Warn($"reload: {string.Join(", ", needRestart)} changed; that takes a restart (systemctl restart classsr-edge)");
         log.Minimum = next.LogLevel;
-        bool engineChanged = current.Engine.Mode != next.Engine.Mode || current.Engine.Precision != next.Engine.Precision
-            || current.ModelsDirectory != next.ModelsDirectory;
+        var (oe, ne) = (current.Engine, next.Engine);
+        // A new upscaler starts with an empty reuse cache, as a change of mode or models should.
+        bool engineChanged = oe.Mode != ne.Mode || oe.Precision != ne.Precision || current.ModelsDirectory != next.ModelsDirectory
+            || oe.Reuse != ne.Reuse || oe.ReuseThreshold != ne.ReuseThreshold || oe.RefreshEvery != ne.RefreshEvery;
         // Applied parts only: what needs a restart stays as it runs, so a later reload compares against that.
         current = current with { Engine = next.Engine, ModelsDirectory = next.ModelsDirectory, LogLevel = next.LogLevel };
         if (!engineChanged)
@@ -161,6 +163,7 @@ public static class RunCommand
         EngineOptions engine = a.Engine(file.Mode ?? UpscaleMode.ClassSR, reclassifyEvery: EngineOptions.VideoReclassifyEvery);
         if (!precisionFlag && file.Precision is { } p)
             engine.Precision = p;
+        a.Reuse(engine, file.Reuse, file.ReuseThreshold, file.RefreshEvery);
         string models = a.Get("models") ?? file.Models ?? ModelSet.DefaultDirectory();
         LogLevel level = a.Get("log-level") switch
         {

@@ -160,7 +160,8 @@ public sealed class PreloadedSource(string name, YuvFrame[] frames) : IFrameSour
 
 /// <summary>One frame as the bench sink saw it.</summary>
 public readonly record struct FrameRecord(string Mode, long Sequence, long ArrivedTicks, double QueueMs, double UpscaleMs,
-    double ClassifyMs, double BranchesMs, double DeliverMs, double EndToEndMs, double MacsRatio, double Simple, double Medium, double Hard);
+    double ClassifyMs, double BranchesMs, double DeliverMs, double EndToEndMs, double MacsRatio, double Simple, double Medium, double Hard,
+    double Reused);
 
 /// <summary>Records every frame's stage timestamps and routing as it arrives at the end of the pipeline.</summary>
 public sealed class BenchSink(string mode, Action? delivered) : FrameSink("bench")
@@ -178,7 +179,7 @@ public sealed class BenchSink(string mode, Action? delivered) : FrameSink("bench
             var st = frame.Stats;
             var r = new FrameRecord(mode, frame.Sequence, now, Math.Max(0, toUpscaled - frame.UpscaleMs), frame.UpscaleMs,
                 st.ClassifyMs, st.BranchesMs, (now - frame.UpscaledTicks) * f, (now - frame.CapturedTicks) * f,
-                st.MacsRatio, st.Share(0), st.Share(1), st.Share(2));
+                st.MacsRatio, st.Share(0), st.Share(1), st.Share(2), st.ReusedShare);
             lock (_gate)
                 _records.Add(r);
         }

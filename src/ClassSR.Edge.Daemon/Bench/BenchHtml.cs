@@ -73,7 +73,7 @@ public static class BenchHtml
     {
         sb.Append("<h2>Per mode</h2>\n<table id=\"modes\"><tr><th>mode</th><th>precision</th><th>frames</th><th>fps</th>")
           .Append("<th>e2e p50 ms</th><th>p90</th><th>p99</th><th>max</th><th>upscale p50 ms</th><th>queue p50 ms</th><th>CPU %</th><th>RSS MB</th>")
-          .Append("<th>temp max &deg;C</th><th>throttled</th><th>MACs ratio</th><th>simple/medium/hard</th><th>PSNR-Y dB</th><th>SSIM-Y</th>")
+          .Append("<th>temp max &deg;C</th><th>throttled</th><th>MACs ratio</th><th>reused</th><th>simple/medium/hard</th><th>PSNR-Y dB</th><th>SSIM-Y</th>")
           .Append("<th>mean W</th><th>idle W</th><th>mJ/frame</th><th>net mJ/frame</th><th>frames/J</th></tr>\n");
         foreach (var m in r.Modes)
         {
@@ -94,6 +94,7 @@ public static class BenchHtml
             Cell(sb, "temp_max", m.Thermal is { } t ? F(t.MaxC, "0.0") : null, m.ThermalMissing);
             Cell(sb, "throttled", m.Throttled is { } th ? th.Raw + (th.Flags.Count > 0 ? " " + string.Join(", ", th.Flags) : "") : null, m.ThrottledMissing);
             Cell(sb, "macs_ratio", F(m.MacsRatio, "0.000"));
+            Cell(sb, "reused", m.Reuse ? string.Create(Inv, $"{m.ReusedShare:P0}") : "off");
             Cell(sb, "shares", string.Create(Inv, $"{m.ClassShares.Simple:P0}/{m.ClassShares.Medium:P0}/{m.ClassShares.Hard:P0}"));
             Cell(sb, "psnr_y", m.Quality is { } q ? F(q.PsnrY, "0.00") : null, m.QualityMissing);
             Cell(sb, "ssim_y", m.Quality is { } q2 ? F(q2.SsimY, "0.0000") : null, m.QualityMissing);

@@ -167,6 +167,10 @@ public sealed class ModeResult
     public ThrottleResult? Throttled { get; set; }
     public string? ThrottledMissing { get; set; }
     public double MacsRatio { get; set; }
+    /// <summary>Temporal reuse was on for this mode (never for bicubic, which has nothing to reuse).</summary>
+    public bool Reuse { get; set; }
+    /// <summary>Mean share of cells per frame whose output was kept from earlier frames; 0 with reuse off.</summary>
+    public double ReusedShare { get; set; }
     public ClassShareFigures ClassShares { get; set; } = new();
     public QualityResult? Quality { get; set; }
     public string? QualityMissing { get; set; }

@@ -40,6 +40,10 @@ public sealed record DaemonConfig
     public UpscaleMode? Mode { get; init; }
     public Precision? Precision { get; init; }
     public string? Models { get; init; }
+    /// <summary>Temporal reuse ("reuse": "on" or "off") and its two settings.</summary>
+    public bool? Reuse { get; init; }
+    public double? ReuseThreshold { get; init; }
+    public int? RefreshEvery { get; init; }
     public int? JpegQuality { get; init; }
     public LogLevel? LogLevel { get; init; }
     /// <summary>The bench's power sensor spec (see PowerSensors.Specs).</summary>
@@ -70,6 +74,9 @@ public sealed class ConfigFileModel
     public string? Mode { get; set; }
     public string? Precision { get; set; }
     public string? Models { get; set; }
+    public string? Reuse { get; set; }
+    public double? ReuseThreshold { get; set; }
+    public int? RefreshEvery { get; set; }
     public int? JpegQuality { get; set; }
     public string? LogLevel { get; set; }
     public string? Power { get; set; }
@@ -152,6 +159,10 @@ public static partial class ConfigFile
         }
         if (m.PixelFormat is { } pf && V4l2CaptureRequest.ParseFormat(pf) is null)
             throw Bad("pixel_format", Quote(pf), $"is not one of {V4l2CaptureRequest.FormatNames}");
+        if (m.ReuseThreshold is { } rt && EngineOptions.ReuseThresholdProblem(rt) is { } rtBad)
+            throw Bad("reuse_threshold", rt.ToString(CultureInfo.InvariantCulture), rtBad);
+        if (m.RefreshEvery is { } re && EngineOptions.RefreshEveryProblem(re) is { } reBad)
+            throw Bad("refresh_every", re.ToString(CultureInfo.InvariantCulture), reBad);
         ListenAddress? listen = null;
         if (m.Listen is { } l && l != "none")
         {
@@ -178,6 +189,15 @@ public static partial class ConfigFile
             Mode = m.Mode is null ? null : ParseMode(m.Mode) ?? throw Bad("mode", Quote(m.Mode), $"is not one of {ModeNames}"),
             Precision = m.Precision is null ? null : ParsePrecision(m.Precision) ?? throw Bad("precision", Quote(m.Precision), $"is not one of {PrecisionNames}"),
             Models = NotEmpty("models", m.Models),
+            Reuse = m.Reuse switch
+            {
+                null => null,
+                "on" => true,
+                "off" => false,
+                var r => throw Bad("reuse", Quote(r), "is not on or off"),
+            },
+            ReuseThreshold = m.ReuseThreshold,
+            RefreshEvery = m.RefreshEvery,
             JpegQuality = m.JpegQuality,
             LogLevel = m.LogLevel is null ? null : ParseLogLevel(m.LogLevel) ?? throw Bad("log_level", Quote(m.LogLevel), $"is not one of {LogLevelNames}"),
             Power = NotEmpty("power", m.Power),
@@ -233,7 +253,7 @@ public static partial class ConfigFile
     {
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, jpeg_quality, log_level, gpio_chip, led_pin, button_pin, power, marker_pin)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, reuse, reuse_threshold, refresh_every, jpeg_quality, log_level, gpio_chip, led_pin, button_pin, power, marker_pin)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -245,11 +265,11 @@ public static partial class ConfigFile
 
     static string? Expected(string key) => key switch
     {
-        "fps" => "a number",
-        "jpeg_quality" or "gpio_chip" or "led_pin" or "button_pin" or "marker_pin" => "an integer",
+        "fps" or "reuse_threshold" => "a number",
+        "jpeg_quality" or "refresh_every" or "gpio_chip" or "led_pin" or "button_pin" or "marker_pin" => "an integer",
         "loop" => "true or false",
         "output" => "a string or a list of strings",
-        "source" or "raw" or "size" or "pixel_format" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" or "power" => "a string",
+        "source" or "raw" or "size" or "pixel_format" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" or "power" or "reuse" => "a string",
         _ => null,
     };
 

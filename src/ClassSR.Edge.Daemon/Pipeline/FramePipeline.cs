@@ -33,14 +33,17 @@ public sealed class FramePipeline : IDisposable
     volatile bool _signal, _ended;
     volatile string? _lastError;
     volatile int _sourceWidth, _sourceHeight;
+    // Set by the capture thread when the source opens again or the NO SIGNAL card is shown; taken by the upscale thread.
+    int _streamRestarted;
 
     // Written by the upscale thread.
     readonly RateMeter _processedRate = new();
     readonly Ewma _upscaleMs = new();
     readonly Lock _statsGate = new();
     readonly double[] _shares = new double[3];
-    double _macsRatio;
-    long _processed;
+    double _macsRatio, _reusedShare;
+    readonly Ewma _reusedMean = new();
+    long _processed, _cacheResets;
     volatile int _outWidth, _outHeight;
 
     public FramePipeline(IFrameSource source, Upscaler upscaler, IEnumerable<FrameSink> sinks, Log log)
@@ -145,6 +148,7 @@ public sealed class FramePipeline : IDisposable
                     Interlocked.Increment(ref _reopens);
                 opened = true;
                 _source.Open();
+                bool first = true;
                 _sourceWidth = _source.Width;
                 _sourceHeight = _source.Height;
                 if (_lastError != null)
@@ -167,6 +171,11 @@ public sealed class FramePipeline : IDisposable
                     frame.Sequence = ++_sequence;
                     frame.CapturedTicks = ticks;
                     frame.NoSignal = false;
+                    // The stream starts again: what the upscaler cached (temporal reuse) is of another stream. A flag
+                    // rather than a mark on the frame, which the newest-wins slot may drop.
+                    if (first)
+                        Volatile.Write(ref _streamRestarted, 1);
+                    first = false;
                     _lastGood ??= new PipelineFrame(1, 1);
                     _lastGood.CopyFrom(frame);
                     Interlocked.Increment(ref _captured);
@@ -244,6 +253,7 @@ public sealed class FramePipeline : IDisposable
         }
         NoSignalBanner.Draw(frame.Image);
         frame.NoSignal = true;
+        Volatile.Write(ref _streamRestarted, 1);
         frame.Sequence = ++_sequence;
         frame.CapturedTicks = now;
         _toUpscale.Publish(ref frame);
@@ -267,6 +277,9 @@ public sealed class FramePipeline : IDisposable
                 var lr = input.Image;
                 output.EnsureSize(lr.Width * Upscaler.Scale, lr.Height * Upscaler.Scale);
                 output.Image.Range = lr.Range;
+                // Temporal reuse: what the engine cached belongs to another stream (a reopened source, the NO SIGNAL card).
+                if (Interlocked.Exchange(ref _streamRestarted, 0) != 0)
+                    _upscaler.ResetHistory();
                 _upscaler.Upscale(lr, output.Image);
                 long done = Stopwatch.GetTimestamp();
                 output.Sequence = input.Sequence;
@@ -274,7 +287,7 @@ public sealed class FramePipeline : IDisposable
                 output.NoSignal = input.NoSignal;
                 output.UpscaledTicks = done;
                 var grid = _upscaler.LastGrid;
-                output.SetSource(lr, grid.Cols, grid.Rows, grid.Tile, _upscaler.LastClasses);
+                output.SetSource(lr, grid.Cols, grid.Rows, grid.Tile, _upscaler.LastClasses, _upscaler.LastReused);
                 var st = _upscaler.Stats;
                 output.UpscaleMs = st.TotalMs;
                 st.CopyTo(output.Stats);
@@ -284,6 +297,9 @@ public sealed class FramePipeline : IDisposable
                     for (int k = 0; k < 3; k++)
                         _shares[k] = st.Share(k);
                     _macsRatio = st.MacsRatio;
+                    _reusedShare = st.ReusedShare;
+                    _reusedMean.Add(st.ReusedShare);
+                    if (st.CacheReset) _cacheResets++;
                 }
                 _outWidth = output.Image.Width;
                 _outHeight = output.Image.Height;
@@ -303,9 +319,11 @@ public sealed class FramePipeline : IDisposable
     public PipelineState Snapshot()
     {
         long now = Stopwatch.GetTimestamp();
-        double s0, s1, s2, macs;
+        double s0, s1, s2, macs, reused, reusedMean;
+        long resets;
         lock (_statsGate)
-            (s0, s1, s2, macs) = (_shares[0], _shares[1], _shares[2], _macsRatio);
+            (s0, s1, s2, macs, reused, reusedMean, resets) = (_shares[0], _shares[1], _shares[2], _macsRatio, _reusedShare, _reusedMean.Value, _cacheResets);
+        var up = _upscaler;
         var drops = new Dictionary<string, long> { ["upscale"] = _toUpscale.Dropped };
         foreach (var s in _sinks)
             drops[s.Stage] = s.Dropped;
@@ -333,6 +351,15 @@ public sealed class FramePipeline : IDisposable
             Drops = drops,
             Classes = new ClassShares { Simple = s0, Medium = s1, Hard = s2 },
             MacsRatio = macs,
+            Reuse = new ReuseState
+            {
+                Enabled = up.ReuseActive,
+                CellsReused = reused,
+                CellsReusedMean = reusedMean,
+                RefreshEvery = up.ReuseActive ? up.Options.RefreshEvery : 0,
+                Threshold = up.ReuseActive ? up.Options.ReuseThreshold : 0,
+                CacheResets = resets,
+            },
             LatencyMs = new LatencyFigures { Upscale = _upscaleMs.Value },
         };
     }

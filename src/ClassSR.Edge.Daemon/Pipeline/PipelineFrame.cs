@@ -22,11 +22,19 @@ public sealed class PipelineFrame(int width, int height)
 
     /// <summary>After the upscale stage: each cell's branch (0 simple, 1 medium, 2 hard), row by row.</summary>
     public byte[] Classes { get; private set; } = [];
+    /// <summary>After the upscale stage: 1 for each cell whose output was kept from an earlier frame (temporal reuse).</summary>
+    public byte[] Reused { get; private set; } = [];
     public int ClassCols, ClassRows, ClassTile;
 
     /// <summary>Records what <see cref="Image"/> was upscaled from; reallocates only when sizes change.</summary>
-    public void SetSource(YuvFrame lr, int cols, int rows, int tile, ReadOnlySpan<byte> classes)
+    public void SetSource(YuvFrame lr, int cols, int rows, int tile, ReadOnlySpan<byte> classes, ReadOnlySpan<byte> reused)
     {
+        if (Reused.Length != classes.Length)
+            Reused = new byte[classes.Length];
+        if (reused.Length == classes.Length)
+            reused.CopyTo(Reused);
+        else
+            Reused.AsSpan().Clear();
         if (Source.Width != lr.Width || Source.Height != lr.Height)
             Source = new YuvFrame(lr.Width, lr.Height, lr.Range);
         lr.CopyTo(Source);
@@ -55,6 +63,6 @@ public sealed class PipelineFrame(int width, int height)
         other.Stats.CopyTo(Stats);
         NoSignal = other.NoSignal;
         if (withSource)
-            SetSource(other.Source, other.ClassCols, other.ClassRows, other.ClassTile, other.Classes);
+            SetSource(other.Source, other.ClassCols, other.ClassRows, other.ClassTile, other.Classes, other.Reused);
     }
 }

@@ -17,6 +17,8 @@ public sealed class PipelineState
     public required Dictionary<string, long> Drops { get; init; }
     public required ClassShares Classes { get; init; }
     public double MacsRatio { get; init; }
+    /// <summary>Temporal reuse; null where nothing filled it in.</summary>
+    public ReuseState? Reuse { get; init; }
     public required LatencyFigures LatencyMs { get; init; }
     public List<ClientState> Clients { get; init; } = [];
 }
@@ -62,6 +64,20 @@ public sealed class ClassShares
     public double Hard { get; init; }
 }
 
+public sealed class ReuseState
+{
+    /// <summary>On in a mode that runs networks (bicubic has nothing to reuse).</summary>
+    public bool Enabled { get; init; }
+    /// <summary>Share of the last frame's cells whose output was kept from earlier frames.</summary>
+    public double CellsReused { get; init; }
+    /// <summary>The same, smoothed over recent frames.</summary>
+    public double CellsReusedMean { get; init; }
+    public int RefreshEvery { get; init; }
+    public double Threshold { get; init; }
+    /// <summary>Frames computed in full because the cache could not serve them: first frame, scene cuts, reopened sources.</summary>
+    public long CacheResets { get; init; }
+}
+
 public sealed class LatencyFigures
 {
     public double Upscale { get; init; }
@@ -97,6 +113,8 @@ public sealed class ClassMapState
     public int Rows { get; init; }
     /// <summary>One digit per cell, row by row: 0 simple, 1 medium, 2 hard.</summary>
     public string Classes { get; init; } = "";
+    /// <summary>One digit per cell, row by row: 1 where the output was kept from an earlier frame (temporal reuse), else 0.</summary>
+    public string Reused { get; init; } = "";
 }
 
 /// <summary>Source-generated, so /state works under native AOT without reflection.</summary>

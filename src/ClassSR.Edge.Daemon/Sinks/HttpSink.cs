@@ -51,6 +51,7 @@ public sealed class HttpSink : FrameSink
     // The newest frame's class map for /classes, copied by the encode thread and read by requests.
     readonly Lock _classGate = new();
     byte[] _classes = [];
+    byte[] _reused = [];
     int _classCols, _classRows, _classTile, _sourceWidth, _sourceHeight;
     long _classSequence;
     readonly CancellationTokenSource _stopping = new();
@@ -161,6 +162,9 @@ public sealed class HttpSink : FrameSink
             if (_classes.Length != frame.Classes.Length)
                 _classes = new byte[frame.Classes.Length];
             frame.Classes.CopyTo(_classes, 0);
+            if (_reused.Length != frame.Reused.Length)
+                _reused = new byte[frame.Reused.Length];
+            frame.Reused.CopyTo(_reused, 0);
             (_classCols, _classRows, _classTile) = (frame.ClassCols, frame.ClassRows, frame.ClassTile);
             (_sourceWidth, _sourceHeight, _classSequence) = (frame.Source.Width, frame.Source.Height, frame.Sequence);
         }
@@ -192,6 +196,9 @@ public sealed class HttpSink : FrameSink
             var digits = new char[_classes.Length];
             for (int i = 0; i < digits.Length; i++)
                 digits[i] = (char)('0' + _classes[i]);
+            var reused = new char[_reused.Length];
+            for (int i = 0; i < reused.Length; i++)
+                reused[i] = _reused[i] != 0 ? '1' : '0';
             map = new ClassMapState
             {
                 Sequence = _classSequence,
@@ -201,6 +208,7 @@ public sealed class HttpSink : FrameSink
                 Cols = _classCols,
                 Rows = _classRows,
                 Classes = new string(digits),
+                Reused = new string(reused),
             };
         }
         await JsonSerializer.SerializeAsync(response.Body, map, StateJson.Default.ClassMapState, ctx.RequestAborted).ConfigureAwait(false);
@@ -224,6 +232,7 @@ public sealed class HttpSink : FrameSink
             Drops = s.Drops,
             Classes = s.Classes,
             MacsRatio = s.MacsRatio,
+            Reuse = s.Reuse,
             LatencyMs = new LatencyFigures { Upscale = s.LatencyMs.Upscale, Encode = _encodeMs.Value, CaptureToEncoded = _captureToEncodedMs.Value },
             Clients = [.. _exchange.Clients().Select(c => (View: "classsr", Client: c)).Concat(_bicubic.Clients().Select(c => (View: "bicubic", Client: c))).Select(v => new ClientState
             {

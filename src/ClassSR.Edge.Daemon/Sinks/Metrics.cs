@@ -35,6 +35,13 @@ public static class Metrics
         Sample(b, "classsr_class_share", "class", "hard", s.Classes.Hard);
         Family(b, "classsr_macs_ratio", "gauge", "MACs of the last frame relative to the large branch on the whole frame.");
         Sample(b, "classsr_macs_ratio", null, null, s.MacsRatio);
+        if (s.Reuse is { } r)
+        {
+            Family(b, "classsr_cells_reused_ratio", "gauge", "Share of the last frame's cells whose output was kept from earlier frames (temporal reuse).");
+            Sample(b, "classsr_cells_reused_ratio", null, null, r.CellsReused);
+            Family(b, "classsr_reuse_cache_resets_total", "counter", "Frames computed in full because the reuse cache could not serve them (first frame, scene cut, reopened source).");
+            Sample(b, "classsr_reuse_cache_resets_total", null, null, r.CacheResets);
+        }
         Family(b, "classsr_stage_latency_seconds", "gauge", "Smoothed time per stage.");
         Sample(b, "classsr_stage_latency_seconds", "stage", "upscale", s.LatencyMs.Upscale / 1000);
         Sample(b, "classsr_stage_latency_seconds", "stage", "encode", s.LatencyMs.Encode / 1000);

@@ -51,7 +51,7 @@ internal static class ViewerPage
             <div id="controls">
               <label><input type="checkbox" id="split"> split: bicubic | ClassSR</label>
               <label><input type="checkbox" id="map"> class map
-                (<span style="color:#4a8">simple</span> / <span style="color:#db4">medium</span> / <span style="color:#d54">hard</span>)</label>
+                (<span style="color:#4a8">simple</span> / <span style="color:#db4">medium</span> / <span style="color:#d54">hard</span>; hatched: kept from an earlier frame)</label>
             </div>
           </div>
           <table id="stats"></table>
@@ -97,8 +97,16 @@ internal static class ViewerPage
             g.clearRect(0, 0, c.width, c.height);
             for (let i = 0; i < m.classes.length; i++) {
               const x = (i % m.cols) * m.tile, y = Math.floor(i / m.cols) * m.tile;
+              const w = Math.min(m.tile, c.width - x), h = Math.min(m.tile, c.height - y);
               g.fillStyle = colours[m.classes.charCodeAt(i) - 48];
-              g.fillRect(x, y, Math.min(m.tile, c.width - x), Math.min(m.tile, c.height - y));
+              if (m.reused && m.reused[i] === "1") {
+                // Kept from an earlier frame (temporal reuse): the class's colour as a thin hatch, not a fill.
+                g.save(); g.beginPath(); g.rect(x, y, w, h); g.clip();
+                g.strokeStyle = g.fillStyle; g.lineWidth = 1.5;
+                for (let d = -h; d < w; d += 6) { g.beginPath(); g.moveTo(x + d, y + h); g.lineTo(x + d + h, y); g.stroke(); }
+                g.restore();
+              } else
+                g.fillRect(x, y, w, h);
               g.strokeStyle = "rgba(0,0,0,0.3)";
               g.strokeRect(x + 0.5, y + 0.5, m.tile - 1, m.tile - 1);
             }
@@ -146,6 +154,7 @@ internal static class ViewerPage
               row("fps captured / processed / encoded", `${f(s.fps.captured)} / ${f(s.fps.processed)} / ${f(s.fps.encoded)}`),
               row("classes simple / medium / hard", bar(s.classes)),
               row("MACs vs large", f(s.macsRatio, 3)),
+              row("cells reused", s.reuse && s.reuse.enabled ? `${f(s.reuse.cellsReused * 100, 0)}% (mean ${f(s.reuse.cellsReusedMean * 100, 0)}%)` : "off"),
               row("upscale / encode ms", `${f(s.latencyMs.upscale)} / ${f(s.latencyMs.encode)}`),
               row("capture \u2192 encoded ms", f(s.latencyMs.captureToEncoded)),
               row("drops", Object.entries(s.drops).map(([k, v]) => `${k} ${v}`).join(", ")),

@@ -39,6 +39,12 @@ public sealed class EngineOptions
     public int RefreshEvery { get; set; } = DefaultRefreshEvery;
     /// <summary>2 s at 30 fps: 1 cell in 60 a frame, under 2% of the work of a frame computed in full.</summary>
     public const int DefaultRefreshEvery = 60;
+    public const double MaxReuseThreshold = 64;
+    public const int MaxRefreshEvery = 100_000;
+    /// <summary>Why a --reuse-threshold / reuse_threshold value is refused, or null.</summary>
+    public static string? ReuseThresholdProblem(double v) => v > 0 && v <= MaxReuseThreshold ? null : $"is not in (0, {MaxReuseThreshold}]";
+    /// <summary>Why a --refresh-every / refresh_every value is refused, or null.</summary>
+    public static string? RefreshEveryProblem(int v) => v is >= 1 and <= MaxRefreshEvery ? null : $"is not in 1..{MaxRefreshEvery}";
     /// <summary>With reuse, a frame with more of its blocks changed than this is a scene cut: computed in full.</summary>
     public const double SceneCutShare = 0.5;
     /// <summary>The planner's price of one branch call, in MACs: what promotion weighs against halos.</summary>
@@ -293,6 +299,9 @@ public sealed class Upscaler : IDisposable
 
     /// <summary>Makes an output frame of the right size for this input (allocates; call once and reuse).</summary>
     public static YuvFrame CreateOutput(YuvFrame lr) => new(lr.Width * Scale, lr.Height * Scale, lr.Range);
+
+    /// <summary>Temporal reuse is on and this mode has something to reuse (bicubic is computed whole every frame).</summary>
+    public bool ReuseActive => Options.Reuse && Mode != UpscaleMode.Bicubic;
 
     /// <summary>Forgets what earlier frames left (temporal reuse): the next frame is computed in full.</summary>
     public void ResetHistory() => _shape?.Detector?.Reset();

@@ -34,7 +34,11 @@ public static class Metrics
     }
 
     /// <inheritdoc cref="PsnrY(ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int)"/>
-    public static double PsnrY(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int width, int height, int crop = 4)
+    public static double PsnrY(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int width, int height, int crop = 4) =>
+        FromMse(MseY(a, b, width, height, crop));
+
+    /// <summary>Mean squared error over the luma planes with the border cropped: what video figures pool over frames.</summary>
+    public static double MseY(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int width, int height, int crop = 4)
     {
         CheckPlanes(a.Length, b.Length, width, height, crop, 1);
         long sum = 0;
@@ -48,7 +52,7 @@ public static class Metrics
                 sum += d * d;
             }
         }
-        return FromMse(sum / ((double)(width - 2 * crop) * (height - 2 * crop)));
+        return sum / ((double)(width - 2 * crop) * (height - 2 * crop));
     }
 
     /// <summary>PSNR in dB over two whole buffers of samples (e.g. interleaved RGB); identical gives +infinity.</summary>

@@ -70,15 +70,47 @@ public class BenchRunnerTests
         var r = BenchTestData.Run(y4m, new PowerChoice(null, "none here"), modes: "bicubic").Report.Modes[0];
         var frames = BenchFrames.Load(y4m, groundTruth: true, maxFrames: 2);
         using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.Bicubic });
-        double psnr = 0;
+        double mse = 0;
         for (int i = 0; i < 2; i++)
         {
             var o = Upscaler.CreateOutput(frames.Input[i]);
             up.Upscale(frames.Input[i], o);
-            psnr += Metrics.PsnrY(o.Y, frames.Truth![i].Y, o.Width, o.Height) / 2;
+            mse += Metrics.MseY(o.Y, frames.Truth![i].Y, o.Width, o.Height) / 2;
         }
+        // Pooled over the frames: the mean squared error, then PSNR.
+        double psnr = 10 * Math.Log10(255.0 * 255.0 / mse);
         BenchTestData.Close(psnr, r.Quality!.PsnrY, 0.0001);
         Assert.InRange(r.Quality.PsnrY, 20, 60);
+    }
+
+    [Fact]
+    public void With_reuse_a_still_clip_reports_the_reused_share_per_mode_in_json_csv_and_html()
+    {
+        string dir = TestImages.TemporaryDirectory();
+        // One frame, looped: a camera that does not move.
+        string y4m = BenchTestData.Y4m(dir, frames: 1);
+        var result = BenchTestData.Run(y4m, new PowerChoice(null, "none here"), modes: "bicubic,large-int8", reuse: true);
+        var (bicubic, large) = (result.Report.Modes[0], result.Report.Modes[1]);
+        Assert.False(bicubic.Reuse);
+        Assert.Equal(0, bicubic.ReusedShare);
+        Assert.True(large.Reuse);
+        Assert.InRange(large.ReusedShare, 0.9, 1.0);
+        Assert.True(large.MacsRatio < 0.5, $"MACs ratio {large.MacsRatio} with most cells reused");
+
+        string json = Path.Combine(dir, "bench.json"), csv = Path.Combine(dir, "bench.csv");
+        BenchReportFile.Save(json, result.Report);
+        string text = File.ReadAllText(json);
+        Assert.Contains("\"reuse\": true", text);
+        Assert.Contains("\"reused_share\"", text);
+        BenchCsv.Write(csv, result);
+        var lines = File.ReadAllLines(csv);
+        int col = Array.IndexOf(BenchCsv.Header.Split(','), "reused");
+        Assert.True(col > 0);
+        Assert.Contains(lines.Skip(1), l => l.StartsWith("large-int8,", StringComparison.Ordinal)
+            && double.Parse(l.Split(',')[col], System.Globalization.CultureInfo.InvariantCulture) > 0.9);
+        string html = BenchHtml.Render(result.Report);
+        Assert.Contains("<th>reused</th>", html);
+        Assert.Contains("data-field=\"reused\"", html);
     }
 
     [Fact]
@@ -154,7 +186,7 @@ public class BenchRunnerTests
     [Fact]
     public void Percentiles_are_nearest_rank_and_the_histogram_holds_every_value()
     {
-        var frames = Enumerable.Range(1, 100).Select(i => new FrameRecord("m", i, 0, 0, 0, 0, 0, 0, i, 0, 0, 0, 0)).ToList();
+        var frames = Enumerable.Range(1, 100).Select(i => new FrameRecord("m", i, 0, 0, 0, 0, 0, 0, i, 0, 0, 0, 0, 0)).ToList();
         var p = BenchRunner.Stats(frames, f => f.EndToEndMs);
         Assert.Equal((50, 90, 99, 100, 50.5), (p.P50, p.P90, p.P99, p.Max, p.Mean));
         var h = BenchRunner.HistogramOf([.. frames.Select(f => f.EndToEndMs)]);

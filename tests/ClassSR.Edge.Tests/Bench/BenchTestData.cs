@@ -42,7 +42,8 @@ internal static class BenchTestData
         return new PowerChoice(sensor, null);
     }
 
-    public static BenchResult Run(string source, PowerChoice power, IMarkerPin? marker = null, string modes = "bicubic,small", bool groundTruth = true)
+    public static BenchResult Run(string source, PowerChoice power, IMarkerPin? marker = null, string modes = "bicubic,small", bool groundTruth = true,
+        bool reuse = false)
     {
         var models = TestModels.Quick();
         var options = new BenchOptions
@@ -57,7 +58,7 @@ internal static class BenchTestData
             Threads = 2,
             Models = models.Directory,
         };
-        var runner = new BenchRunner(options, m => new Upscaler(models, new EngineOptions { Mode = m.Mode, Precision = m.Precision, Threads = 2 }),
+        var runner = new BenchRunner(options, m => new Upscaler(models, new EngineOptions { Mode = m.Mode, Precision = m.Precision, Threads = 2, Reuse = reuse }),
             power, marker, new SystemProbe(TestImages.TemporaryDirectory(), (_, _) => null), new Log(TextWriter.Null));
         return runner.Run();
     }

@@ -129,6 +129,38 @@ public class ConfigFileTests
     }
 
     [Fact]
+    public void Temporal_reuse_is_on_by_default_and_set_from_the_file_or_the_flags()
+    {
+        var defaults = Resolve(DaemonConfig.Empty);
+        Assert.True(defaults.Engine.Reuse);
+        Assert.Equal(ChangeDetector.DefaultThreshold, defaults.Engine.ReuseThreshold);
+        Assert.Equal(EngineOptions.DefaultRefreshEvery, defaults.Engine.RefreshEvery);
+
+        var file = ConfigFile.Parse("""{"reuse": "off", "reuse_threshold": 4.5, "refresh_every": 90}""", "c");
+        var fromFile = Resolve(file);
+        Assert.False(fromFile.Engine.Reuse);
+        Assert.Equal(4.5, fromFile.Engine.ReuseThreshold);
+        Assert.Equal(90, fromFile.Engine.RefreshEvery);
+
+        var over = Resolve(file, "--reuse", "on", "--reuse-threshold", "3", "--refresh-every", "15");
+        Assert.True(over.Engine.Reuse);
+        Assert.Equal(3, over.Engine.ReuseThreshold);
+        Assert.Equal(15, over.Engine.RefreshEvery);
+
+        // The A/B button's copy keeps them too.
+        Assert.Equal(15, over.Engine.WithMode(UpscaleMode.Large).RefreshEvery);
+
+        Assert.Equal("--reuse: 'maybe' is not on or off", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--reuse", "maybe")).Message);
+        Assert.Equal("--reuse-threshold 0 is not in (0, 64]", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--reuse-threshold", "0")).Message);
+        Assert.Equal("--refresh-every 0 is not in 1..100000", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--refresh-every", "0")).Message);
+        Assert.Equal("config.json: \"reuse\": \"yes\" is not on or off", Error("""{"reuse": "yes"}"""));
+        Assert.Equal("config.json: \"reuse_threshold\": -1 is not in (0, 64]", Error("""{"reuse_threshold": -1}"""));
+        Assert.Equal("config.json: \"refresh_every\": 0 is not in 1..100000", Error("""{"refresh_every": 0}"""));
+        Assert.Equal("config.json: \"refresh_every\" must be an integer", Error("""{"refresh_every": 2.5}"""));
+        Assert.Equal("config.json: \"reuse\" must be a string", Error("""{"reuse": true}"""));
+    }
+
+    [Fact]
     public void Outputs_are_a_list_in_the_file_and_a_repeated_flag_on_the_command_line()
     {
         var file = ConfigFile.Parse("""{"output": ["y4m:-", "fb:/dev/fb1"], "frames_socket": "none"}""", "c");

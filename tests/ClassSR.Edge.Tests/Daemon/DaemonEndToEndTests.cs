@@ -65,6 +65,29 @@ public class DaemonEndToEndTests
         // Forced to the large branch, every cell is "hard".
         Assert.Equal(new string('2', cols * rows), m.GetProperty("classes").GetString());
 
+        // The clip is one picture repeated: temporal reuse (on by default in run) keeps nearly every cell.
+        var until = DateTime.UtcNow.AddSeconds(20);
+        double reused = 0;
+        while (DateTime.UtcNow < until)
+        {
+            using var st = JsonDocument.Parse(await http.GetStringAsync("state"));
+            var reuse = st.RootElement.GetProperty("reuse");
+            Assert.True(reuse.GetProperty("enabled").GetBoolean());
+            Assert.Equal(EngineOptions.DefaultRefreshEvery, reuse.GetProperty("refreshEvery").GetInt32());
+            if ((reused = reuse.GetProperty("cellsReused").GetDouble()) >= 0.75)
+                break;
+            await Task.Delay(200);
+        }
+        Assert.True(reused >= 0.75, $"a still clip reused {reused:P0} of its cells");
+        using var map2 = JsonDocument.Parse(await http.GetStringAsync("classes"));
+        string kept = map2.RootElement.GetProperty("reused").GetString()!;
+        Assert.Equal(cols * rows, kept.Length);
+        Assert.Matches("^[01]+$", kept);
+        Assert.Contains('1', kept);
+        string metrics = await http.GetStringAsync("metrics");
+        Assert.Contains("\nclasssr_cells_reused_ratio ", "\n" + metrics);
+        Assert.Contains("\nclasssr_reuse_cache_resets_total ", "\n" + metrics);
+
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.GetAsync("stream?view=nearest")).StatusCode);
     }
 

@@ -4,8 +4,11 @@ using ClassSR.Edge.Imaging;
 
 namespace ClassSR.Edge.Tests.Sinks;
 
-/// <summary>A 64x48 camera at about 50 fps that can be unplugged: while away, opening and reading fail as a device would.</summary>
-internal sealed class UnpluggableSource(ColorRange range = ColorRange.Limited) : IFrameSource
+/// <summary>
+/// A 64x48 camera at about 50 fps that can be unplugged: while away, opening and reading fail as a device would.
+/// <paramref name="still"/> shows the synthetic scene's first frame every time (a camera that does not move).
+/// </summary>
+internal sealed class UnpluggableSource(ColorRange range = ColorRange.Limited, bool still = false) : IFrameSource
 {
     long _n;
     public volatile bool Plugged = true;
@@ -27,7 +30,7 @@ internal sealed class UnpluggableSource(ColorRange range = ColorRange.Limited) :
         if (!Plugged)
             throw new IOException("unplugged");
         cancel.WaitHandle.WaitOne(20);
-        SyntheticSource.Render(_n++, destination);
+        SyntheticSource.Render(still ? 0 : _n++, destination);
         destination.Range = range;
         capturedTicks = Stopwatch.GetTimestamp();
         return true;
