@@ -26,10 +26,13 @@ public sealed class ChangeDetector
     public const double MaxNoiseFloor = 4;
     public const double NoiseFactor = 2;
     public const double PeakFactor = 10;
+    /// <summary>A frame with more of its blocks changed than this is a scene cut: the engine computes it in full.</summary>
+    public const double SceneCutShare = 0.5;
     const int Bins = 512, BinsPerCode = 8;
 
     readonly byte[] _refY, _refU, _refV;
     readonly byte[] _changed;
+    readonly PixelRect[] _extents;
     // One block row's column sums and maxima of |a - b|, per plane.
     readonly ushort[] _sumY, _sumU, _sumV;
     readonly byte[] _maxY, _maxU, _maxV;
@@ -57,6 +60,12 @@ public sealed class ChangeDetector
     /// <summary>1 for each block the last <see cref="Detect"/> found changed, row by row.</summary>
     public ReadOnlySpan<byte> Changed => _changed;
 
+    /// <summary>
+    /// For each changed block, the rectangle of its pixels that moved by more than the threshold (the whole block when
+    /// only its chroma changed): a cell is recomputed only if its receptive field meets one, not a whole block.
+    /// </summary>
+    public ReadOnlySpan<PixelRect> Extents => _extents;
+
     public ChangeDetector(int width, int height)
     {
         Width = width;
@@ -68,6 +77,7 @@ public sealed class ChangeDetector
         _refU = new byte[cw * ch];
         _refV = new byte[cw * ch];
         _changed = new byte[Count];
+        _extents = new PixelRect[Count];
         (_sumY, _maxY) = (new ushort[width], new byte[width]);
         (_sumU, _maxU, _sumV, _maxV) = (new ushort[cw], new byte[cw], new ushort[cw], new byte[cw]);
     }
@@ -78,16 +88,24 @@ public sealed class ChangeDetector
     /// </summary>
     public void Reset() => _hasReference = false;
 
-    /// <summary>Marks the changed blocks; returns how many. Without a reference every block is changed.</summary>
+    /// <summary>The last <see cref="Detect"/> found a scene cut (or had no reference): its flags and extents are not filled in.</summary>
+    public bool SceneCut { get; private set; }
+
+    /// <summary>
+    /// Marks the changed blocks; returns how many. Without a reference every block is changed. Once more than
+    /// <see cref="SceneCutShare"/> of the blocks changed it stops (a pan costs no more than a frame computed in full).
+    /// </summary>
     public int Detect(YuvFrame lr)
     {
         if (lr.Width != Width || lr.Height != Height)
             throw new ArgumentException($"frame is {lr.Width}x{lr.Height}, detector {Width}x{Height}");
         if (!_hasReference)
         {
-            _changed.AsSpan().Fill(1);
+            SceneCut = true;
             return Count;
         }
+        SceneCut = false;
+        int cut = (int)(SceneCutShare * Count);
         double t = EffectiveThreshold;
         int peak = (int)Math.Ceiling(PeakFactor * t);
         int cw = lr.ChromaWidth, ch = lr.ChromaHeight, count = 0;
@@ -111,22 +129,34 @@ public sealed class ChangeDetector
                 }
                 float mean = (float)sum / (w * h);
                 _histogram[Math.Min(Bins - 1, (int)(mean * BinsPerCode))]++;
-                bool changed = mean > t || max > peak;
-                if (!changed)
+                bool luma = mean > t || max > peak;
+                int cx0 = x0 / 2, cbw = Math.Min(Block / 2, cw - cx0), su = 0, sv = 0;
+                for (int x = cx0; x < cx0 + cbw; x++)
                 {
-                    int cx0 = x0 / 2, cbw = Math.Min(Block / 2, cw - cx0), su = 0, sv = 0;
-                    for (int x = cx0; x < cx0 + cbw; x++)
-                    {
-                        su += _sumU[x];
-                        sv += _sumV[x];
-                    }
-                    double limit = t * cbw * chh;
-                    changed = su > limit || sv > limit;
+                    su += _sumU[x];
+                    sv += _sumV[x];
                 }
+                double limit = t * cbw * chh;
+                bool chroma = su > limit || sv > limit;
+                bool changed = luma || chroma;
+                // A change of colour is taken as the whole block; one of luma alone as the pixels that moved, found
+                // below unless this frame is a cut.
+                _extents[i] = chroma ? new PixelRect(x0, y0, x0 + w, y0 + h) : new PixelRect(-1, 0, 0, 0);
                 _changed[i] = changed ? (byte)1 : (byte)0;
-                if (changed) count++;
+                if (changed && ++count > cut)
+                {
+                    SceneCut = true;
+                    return count;
+                }
             }
         }
+        int level = (int)Math.Floor(t);
+        for (int i = 0; i < Count; i++)
+            if (_changed[i] != 0 && _extents[i].X0 < 0)
+            {
+                var b = BlockRect(i);
+                _extents[i] = Moved(lr.Y, b.X0, b.Y0, b.X1 - b.X0, b.Y1 - b.Y0, level);
+            }
         UpdateNoiseFloor(count);
         return count;
     }
@@ -164,9 +194,9 @@ public sealed class ChangeDetector
 
     void UpdateNoiseFloor(int changed)
     {
-        // A scene cut says nothing about the noise, and neither does a repeated frame (a camera that sends a frame again
+        // A repeated frame says nothing about the noise (a camera that sends a frame again
         // at a lower real rate, a codec's skipped blocks): most blocks exactly equal to the reference.
-        if (changed * 2 > Count || _histogram[0] * 2 > Count)
+        if (_histogram[0] * 2 > Count)
             return;
         int rank = Count / 10, seen = 0, bin = 0;
         while (bin < Bins - 1 && (seen += _histogram[bin]) <= rank)
@@ -176,9 +206,37 @@ public sealed class ChangeDetector
         NoiseFloor += 0.1 * (p10 - NoiseFloor);
     }
 
+    PixelRect BlockRect(int i)
+    {
+        int x0 = i % Cols * Block, y0 = i / Cols * Block;
+        return new PixelRect(x0, y0, Math.Min(Width, x0 + Block), Math.Min(Height, y0 + Block));
+    }
+
+    /// <summary>The bounding box of the block's luma pixels that differ from the reference by more than <paramref name="level"/>.</summary>
+    PixelRect Moved(byte[] y, int x0, int y0, int w, int h, int level)
+    {
+        int ax = int.MaxValue, ay = int.MaxValue, bx = -1, by = -1;
+        for (int r = y0; r < y0 + h; r++)
+            for (int x = x0; x < x0 + w; x++)
+                if (Math.Abs(y[r * Width + x] - _refY[r * Width + x]) > level)
+                {
+                    ax = Math.Min(ax, x);
+                    bx = Math.Max(bx, x);
+                    ay = Math.Min(ay, r);
+                    by = r;
+                }
+        // A diffuse change (every pixel a little) has no pixel above the level only if the mean is not either: then the block.
+        return bx < 0 ? new PixelRect(x0, y0, x0 + w, y0 + h) : new PixelRect(ax, ay, bx + 1, by + 1);
+    }
+
     /// <summary>Takes the changed blocks of <paramref name="lr"/> into the reference (their outputs were just recomputed).</summary>
     public void Accept(YuvFrame lr)
     {
+        if (SceneCut)
+        {
+            AcceptAll(lr);
+            return;
+        }
         int cw = lr.ChromaWidth;
         for (int by = 0, i = 0; by < Rows; by++)
         {
@@ -187,7 +245,9 @@ public sealed class ChangeDetector
             {
                 if (_changed[i] == 0) continue;
                 int x0 = bx * Block, w = Math.Min(Block, Width - x0);
-                CopyBlock(lr.Y, _refY, Width, x0, y0, w, h);
+                // Luma only where it moved: the pixels around stay what the outputs that read them were computed from.
+                var e = _extents[i];
+                CopyBlock(lr.Y, _refY, Width, e.X0, e.Y0, e.X1 - e.X0, e.Y1 - e.Y0);
                 CopyBlock(lr.U, _refU, cw, x0 / 2, y0 / 2, (w + 1) / 2, (h + 1) / 2);
                 CopyBlock(lr.V, _refV, cw, x0 / 2, y0 / 2, (w + 1) / 2, (h + 1) / 2);
             }
@@ -208,4 +268,10 @@ public sealed class ChangeDetector
         for (int y = y0; y < y0 + h; y++)
             src.AsSpan(y * stride + x0, w).CopyTo(dst.AsSpan(y * stride + x0, w));
     }
+}
+
+/// <summary>A rectangle of pixels, [X0, X1) x [Y0, Y1).</summary>
+public readonly record struct PixelRect(int X0, int Y0, int X1, int Y1)
+{
+    public bool Intersects(int x0, int y0, int x1, int y1) => X0 < x1 && x0 < X1 && Y0 < y1 && y0 < Y1;
 }

@@ -184,6 +184,29 @@ public sealed class RegionPlanner
         return (long)(reg.W + 2 * h) * (reg.H + Grid.CellH(r) + 2 * h);
     }
 
+    /// <summary>
+    /// Temporal reuse: shrinks each planned region to the part of its cells that must be recomputed (the union of
+    /// <paramref name="cellRects"/> over its cells, in LR pixels), with its halo padded again. The merge then writes only
+    /// that part; the rest of the cells keeps its cached output.
+    /// </summary>
+    public void Restrict(ReadOnlySpan<PixelRect> cellRects)
+    {
+        var g = Grid;
+        for (int i = 0; i < _count; i++)
+        {
+            ref var reg = ref _regions[i];
+            int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
+            for (int r = reg.Y / g.Tile; r <= (reg.Y + reg.H - 1) / g.Tile; r++)
+                for (int c = reg.X / g.Tile; c <= (reg.X + reg.W - 1) / g.Tile; c++)
+                {
+                    var d = cellRects[r * g.Cols + c];
+                    (x0, y0, x1, y1) = (Math.Min(x0, d.X0), Math.Min(y0, d.Y0), Math.Max(x1, d.X1), Math.Max(y1, d.Y1));
+                }
+            (reg.X, reg.Y, reg.W, reg.H) = (x0, y0, x1 - x0, y1 - y0);
+            Pad(ref reg);
+        }
+    }
+
     /// <summary>Adds the branch's halo, clipped at the frame: there the network's own zero padding is the frame's.</summary>
     double Pad(ref Region reg)
     {

@@ -45,8 +45,6 @@ public sealed class EngineOptions
     public static string? ReuseThresholdProblem(double v) => v > 0 && v <= MaxReuseThreshold ? null : $"is not in (0, {MaxReuseThreshold}]";
     /// <summary>Why a --refresh-every / refresh_every value is refused, or null.</summary>
     public static string? RefreshEveryProblem(int v) => v is >= 1 and <= MaxRefreshEvery ? null : $"is not in 1..{MaxRefreshEvery}";
-    /// <summary>With reuse, a frame with more of its blocks changed than this is a scene cut: computed in full.</summary>
-    public const double SceneCutShare = 0.5;
     /// <summary>The planner's price of one branch call, in MACs: what promotion weighs against halos.</summary>
     public double RunOverheadMacs { get; set; } = 1e7;
     /// <summary>
@@ -144,7 +142,11 @@ public sealed class Upscaler : IDisposable
         public ChangeDetector? Detector;
         public YuvFrame? Cache;
         public required byte[] Reused, Active, Work;
-        public int[] BlockSums = [];
+        /// <summary>Per active cell, the part of it whose receptive field changed (the whole cell when its branch changes).</summary>
+        public required PixelRect[] Dirty;
+        public required byte[] ToClassify;
+        /// <summary>The frame (<see cref="Frame"/>) each cell was last classified in.</summary>
+        public required long[] ClassifiedAt;
         public long Frame;
     }
 
@@ -285,6 +287,9 @@ public sealed class Upscaler : IDisposable
             Reused = new byte[grid.Count],
             Active = new byte[grid.Count],
             Work = new byte[grid.Count],
+            Dirty = new PixelRect[grid.Count],
+            ToClassify = new byte[grid.Count],
+            ClassifiedAt = new long[grid.Count],
             Chroma = new BicubicResizer(cw, ch, (w * Scale + 1) / 2, (h * Scale + 1) / 2),
             Luma = Mode == UpscaleMode.Bicubic ? new BicubicResizer(w, h, w * Scale, h * Scale) : null,
         };
@@ -363,6 +368,7 @@ public sealed class Upscaler : IDisposable
         else if (Mode == UpscaleMode.ClassSR)
         {
             _classifier!.Classify(plane, s.Grid, s.Classes);
+            s.ClassifiedAt.AsSpan().Fill(s.Frame);
             st.Macs += _classifier.Macs(s.Grid);
             long tc = Stopwatch.GetTimestamp();
             st.ClassifyMs = Ms(tp, tc);
@@ -411,7 +417,7 @@ public sealed class Upscaler : IDisposable
         (st.Blocks, st.ChangedBlocks) = (det.Count, changed);
         long tp = Stopwatch.GetTimestamp();
         st.DetectMs = Ms(t0, tp);
-        if (!det.HasReference || changed > EngineOptions.SceneCutShare * det.Count)
+        if (det.SceneCut)
         {
             st.CacheReset = true;
             s.Reused.AsSpan().Clear();
@@ -434,7 +440,8 @@ public sealed class Upscaler : IDisposable
         cache.CopyTo(hr);
     }
 
-    const int ChromaReach = 4; // LR luma pixels beyond a cell that bicubic x4 chroma reads (2 chroma taps)
+    // LR luma pixels around a changed pixel whose bicubic x4 chroma can change: 2 chroma taps, and a chroma sample spans 2.
+    const int ChromaReach = 6;
 
     /// <summary>
     /// A cell is recomputed when a changed block lies within its branch's halo (the receptive field of its cached
@@ -442,26 +449,37 @@ public sealed class Upscaler : IDisposable
     /// </summary>
     int MarkActive(FrameShape s, ChangeDetector det)
     {
-        int bc = det.Cols, br = det.Rows, stride = bc + 1;
-        if (s.BlockSums.Length != (br + 1) * stride)
-            s.BlockSums = new int[(br + 1) * stride];
-        var sum = s.BlockSums;
         var changed = det.Changed;
-        for (int y = 0; y < br; y++)
-            for (int x = 0; x < bc; x++)
-                sum[(y + 1) * stride + x + 1] = changed[y * bc + x] + sum[y * stride + x + 1] + sum[(y + 1) * stride + x] - sum[y * stride + x];
+        var extents = det.Extents;
         var g = s.Grid;
         int every = Math.Max(1, Options.RefreshEvery), slot = (int)(s.Frame % every), active = 0, refreshed = 0;
         const int B = ChangeDetector.Block;
         for (int r = 0, i = 0; r < g.Rows; r++)
             for (int c = 0; c < g.Cols; c++, i++)
             {
+                // The receptive field of the cell's cached output, in LR pixels, and the blocks it touches.
                 int h = Math.Max(ChromaReach, _costs[s.Classes[i]].Halo);
-                int x0 = Math.Max(0, g.CellX(c) - h) / B, x1 = (Math.Min(g.Width, g.CellX(c) + g.CellW(c) + h) + B - 1) / B;
-                int y0 = Math.Max(0, g.CellY(r) - h) / B, y1 = (Math.Min(g.Height, g.CellY(r) + g.CellH(r) + h) + B - 1) / B;
-                bool hit = sum[y1 * stride + x1] - sum[y0 * stride + x1] - sum[y1 * stride + x0] + sum[y0 * stride + x0] > 0;
+                int fx0 = Math.Max(0, g.CellX(c) - h), fx1 = Math.Min(g.Width, g.CellX(c) + g.CellW(c) + h);
+                int fy0 = Math.Max(0, g.CellY(r) - h), fy1 = Math.Min(g.Height, g.CellY(r) + g.CellH(r) + h);
+                var cell = CellRect(g, c, r);
+                // The cell's outputs that read a moved pixel: the moved pixels dilated by the halo, within the cell.
+                int dx0 = int.MaxValue, dy0 = int.MaxValue, dx1 = -1, dy1 = -1;
+                for (int by = fy0 / B; by <= (fy1 - 1) / B; by++)
+                    for (int bx = fx0 / B; bx <= (fx1 - 1) / B; bx++)
+                    {
+                        int b = by * det.Cols + bx;
+                        var e = extents[b];
+                        if (changed[b] == 0 || !e.Intersects(fx0, fy0, fx1, fy1))
+                            continue;
+                        (dx0, dy0) = (Math.Min(dx0, Math.Max(cell.X0, e.X0 - h)), Math.Min(dy0, Math.Max(cell.Y0, e.Y0 - h)));
+                        (dx1, dy1) = (Math.Max(dx1, Math.Min(cell.X1, e.X1 + h)), Math.Max(dy1, Math.Min(cell.Y1, e.Y1 + h)));
+                    }
+                bool hit = dx1 >= 0;
                 bool refresh = !hit && (long)i * every / g.Count == slot;
                 bool on = hit || refresh;
+                // Rounded out to 4 pixels, so the regions come in few shapes (each shape is a binding, and a plan, in ONNX Runtime).
+                s.Dirty[i] = refresh ? cell : hit ? new PixelRect(Math.Max(cell.X0, dx0 & ~3), Math.Max(cell.Y0, dy0 & ~3),
+                    Math.Min(cell.X1, (dx1 + 3) & ~3), Math.Min(cell.Y1, (dy1 + 3) & ~3)) : default;
                 s.Active[i] = on ? (byte)1 : (byte)0;
                 s.Reused[i] = on ? (byte)0 : (byte)1;
                 active += on ? 1 : 0;
@@ -470,6 +488,8 @@ public sealed class Upscaler : IDisposable
         Stats.RefreshedCells = refreshed;
         return active;
     }
+
+    static PixelRect CellRect(in TileGrid g, int c, int r) => new(g.CellX(c), g.CellY(r), g.CellX(c) + g.CellW(c), g.CellY(r) + g.CellH(r));
 
     /// <summary>The active cells only: classified, planned into regions (the others skipped) and run.</summary>
     long LumaPartial(YuvFrame lr, FrameShape s, YuvFrame cache, long tp)
@@ -480,7 +500,19 @@ public sealed class Upscaler : IDisposable
         long tc = tp;
         if (Mode == UpscaleMode.ClassSR)
         {
-            int n = _classifier!.Classify(plane, s.Grid, work, s.Active);
+            // As for whole frames (ReclassifyEvery): a cell in the hardest branch keeps it, unclassified, for up to that
+            // many frames; its quality cannot drop, and the moving detail video is made of stays hard from frame to frame.
+            var toClassify = s.ToClassify;
+            for (int i = 0; i < work.Length; i++)
+            {
+                bool keep = s.Active[i] != 0 && s.Classes[i] == Hardest && s.Frame - s.ClassifiedAt[i] < Options.ReclassifyEvery;
+                toClassify[i] = s.Active[i] != 0 && !keep ? (byte)1 : (byte)0;
+                if (keep)
+                    work[i] = Hardest;
+                else if (toClassify[i] != 0)
+                    s.ClassifiedAt[i] = s.Frame;
+            }
+            int n = _classifier!.Classify(plane, s.Grid, work, toClassify);
             st.Macs += _classifier.Macs(s.Grid, n);
             tc = Stopwatch.GetTimestamp();
             st.ClassifyMs = Ms(tp, tc);
@@ -490,34 +522,47 @@ public sealed class Upscaler : IDisposable
         s.Planner.Plan(work);
         s.PlannedWhole = false;
         _skipClassifier = 0;
-        for (int i = 0; i < work.Length; i++)
-            if (work[i] != RegionPlanner.Skip)
+        for (int r = 0, i = 0; r < s.Grid.Rows; r++)
+            for (int c = 0; c < s.Grid.Cols; c++, i++)
+            {
+                if (work[i] == RegionPlanner.Skip) continue;
+                // A cell that changes branch is recomputed whole: a cell's output comes from one branch.
+                if (work[i] != s.Classes[i])
+                    s.Dirty[i] = CellRect(s.Grid, c, r);
                 s.Classes[i] = work[i];
+            }
+        s.Planner.Restrict(s.Dirty);
         long tr = Stopwatch.GetTimestamp();
         st.PlanMs = Ms(tc, tr);
         return RunBranches(plane, lr.Width, s.Planner.Regions, cache, tr);
     }
 
-    /// <summary>Bicubic chroma for every row of cells that has an active cell, the whole width of the frame.</summary>
+    /// <summary>
+    /// Bicubic chroma, the whole width of the frame, over the rows the active cells of each cell row recompute (their
+    /// dirty rectangles reach at least <see cref="ChromaReach"/> beyond a change); consecutive bands are joined.
+    /// </summary>
     void ChromaBands(YuvFrame lr, FrameShape s, YuvFrame cache, long t1)
     {
         var g = s.Grid;
-        int r = 0;
-        while (r < g.Rows)
+        int start = -1, end = -1;
+        for (int r = 0; r <= g.Rows; r++)
         {
-            if (s.Active.AsSpan(r * g.Cols, g.Cols).IndexOf((byte)1) < 0)
+            int y0 = int.MaxValue, y1 = -1;
+            for (int c = 0, i = r * g.Cols; r < g.Rows && c < g.Cols; c++, i++)
+                if (s.Active[i] != 0)
+                    (y0, y1) = (Math.Min(y0, s.Dirty[i].Y0), Math.Max(y1, s.Dirty[i].Y1));
+            if (y1 >= 0 && y0 <= end)
             {
-                r++;
+                end = Math.Max(end, y1);
                 continue;
             }
-            int r1 = r + 1;
-            while (r1 < g.Rows && s.Active.AsSpan(r1 * g.Cols, g.Cols).IndexOf((byte)1) >= 0)
-                r1++;
-            // HR chroma rows of LR luma rows [y0, y1): x4 in luma, /2 for chroma.
-            int y0 = g.CellY(r) * Scale / 2, y1 = (g.CellY(r1 - 1) + g.CellH(r1 - 1)) * Scale / 2;
-            s.Chroma.ResizeRows(lr.U, lr.ChromaStride, cache.U, cache.ChromaStride, y0, y1);
-            s.Chroma.ResizeRows(lr.V, lr.ChromaStride, cache.V, cache.ChromaStride, y0, y1);
-            r = r1;
+            if (end > start)
+            {
+                // HR chroma rows of LR luma rows [start, end): x4 in luma, /2 for chroma.
+                s.Chroma.ResizeRows(lr.U, lr.ChromaStride, cache.U, cache.ChromaStride, start * Scale / 2, end * Scale / 2);
+                s.Chroma.ResizeRows(lr.V, lr.ChromaStride, cache.V, cache.ChromaStride, start * Scale / 2, end * Scale / 2);
+            }
+            (start, end) = y1 >= 0 ? (y0, y1) : (-1, -1);
         }
         Stats.ChromaMs = Ms(t1, Stopwatch.GetTimestamp());
     }

@@ -152,6 +152,15 @@ public class TemporalReuseTests
         Assert.Equal(1, kept[3]);           // x 96..127: more than a halo and a block away
         Assert.Equal(1, kept[g.Cols + 3]);  // and below it
         Assert.False(up.Stats.CacheReset);
+
+        // One pixel further left, outside the neighbour's receptive field (in the same 8x8 block): the neighbour is kept.
+        var further = new YuvFrame(w, h);
+        still.CopyTo(further);
+        further.Y[py * w + px - 1] = (byte)(still.Y[py * w + px - 1] > 128 ? 10 : 245);
+        up.Upscale(still, hr);
+        up.Upscale(further, hr);
+        Assert.Equal(0, up.LastReused[0]);
+        Assert.Equal(1, up.LastReused[1]);
     }
 
     [Fact]
@@ -213,7 +222,9 @@ public class TemporalReuseTests
         var moving = Enumerable.Range(0, 4).Select(i => WithSquare(background, 40 + 50 * i, 60)).ToArray();
         foreach (var mode in new[] { UpscaleMode.ClassSR, UpscaleMode.Large })
         {
-            using var up = Make(mode, reuse: true);
+            // The refresh comes round every 4 frames, with the object's 4 positions: after one cycle every region shape
+            // has been seen (a new shape makes an ONNX Runtime binding once).
+            using var up = Make(mode, reuse: true, refreshEvery: 4);
             var hr = Upscaler.CreateOutput(background);
             int n = 0;
             long allocated = Allocations.Steady(() => up.Upscale(moving[n++ % moving.Length], hr), 16);
@@ -246,7 +257,7 @@ public class TemporalReuseTests
                 drift.Y[i] = (byte)Math.Min(255, still.Y[i] + step);
             still.U.CopyTo(drift.U, 0);
             still.V.CopyTo(drift.V, 0);
-            if (det.Detect(drift) == det.Count)
+            if (det.Detect(drift) > det.Count / 2)
                 seenAt = step;
             det.Accept(drift);
         }
