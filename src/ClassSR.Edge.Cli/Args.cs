@@ -14,6 +14,9 @@ public sealed class Args
     // Every value in order, for options that may be repeated (--output); Get keeps the last one.
     readonly Dictionary<string, List<string>> _repeated = [];
     readonly HashSet<string> _used = [];
+    readonly HashSet<string> _valueMissing = [];
+
+    static bool IsOption(string a) => a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2;
 
     public Args(ReadOnlySpan<string> argv, IReadOnlySet<string> flags)
     {
@@ -28,10 +31,11 @@ public sealed class Args
                     Set(name[..eq], name[(eq + 1)..]);
                 else if (flags.Contains(name))
                     _options[name] = null;
-                else if (i + 1 < argv.Length)
+                else if (i + 1 < argv.Length && !IsOption(argv[i + 1]))
                     Set(name, argv[++i]);
                 else
-                    throw new UsageException($"option --{name} needs a value");
+                    // Not taken as the next option's name: "--bogus --seconds 1" must name --bogus, not the stray 1.
+                    _valueMissing.Add(name);
             }
             else
                 _positional.Add(a);
@@ -52,12 +56,16 @@ public sealed class Args
     public IReadOnlyList<string> GetAll(string name)
     {
         _used.Add(name);
+        if (_valueMissing.Contains(name))
+            throw new UsageException($"option --{name} needs a value");
         return _repeated.TryGetValue(name, out var all) ? all : [];
     }
 
     public string? Get(string name)
     {
         _used.Add(name);
+        if (_valueMissing.Contains(name))
+            throw new UsageException($"option --{name} needs a value");
         return _options.TryGetValue(name, out var v) ? v : null;
     }
 
@@ -85,7 +93,7 @@ public sealed class Args
     /// <summary>Fails on options nobody asked for, so a typo is not silently ignored.</summary>
     public void RejectUnknown()
     {
-        foreach (var k in _options.Keys)
+        foreach (var k in _options.Keys.Concat(_valueMissing))
             if (!_used.Contains(k))
                 throw new UsageException($"unknown option --{k}");
     }

@@ -86,7 +86,7 @@ public sealed class ConfigFileModel
 // Disallow: a misspelt key would otherwise be ignored silently and the daemon run with a default the user
 // did not mean.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, AllowDuplicateProperties = false,
     ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
 [JsonSerializable(typeof(ConfigFileModel))]
 public sealed partial class ConfigJson : JsonSerializerContext;
@@ -117,7 +117,8 @@ public static partial class ConfigFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException($"{path}: {e.Message}");
+            throw new ConfigException(Directory.Exists(path) ? $"{path}: is a directory, not a configuration file"
+                : e is UnauthorizedAccessException ? $"{path}: permission denied" : $"{path}: {e.Message}");
         }
         return Parse(text, path);
     }
@@ -251,6 +252,10 @@ public static partial class ConfigFile
     // The serializer's messages name CLR types and JSON paths; turn them into the key and what it should hold.
     static string Describe(JsonException e)
     {
+        // Two values for one key: which one a reader expects is a guess, so the file is refused.
+        var duplicate = DuplicateProperty().Match(e.Message);
+        if (duplicate.Success)
+            return $"\"{duplicate.Groups[1].Value}\" is given twice (at line {(e.LineNumber ?? 0) + 1})";
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
             return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, reuse, reuse_threshold, refresh_every, jpeg_quality, log_level, gpio_chip, led_pin, button_pin, power, marker_pin)";
@@ -275,6 +280,9 @@ public static partial class ConfigFile
 
     [GeneratedRegex(@"JSON property '([^']*)' could not be mapped")]
     private static partial Regex UnmappedProperty();
+
+    [GeneratedRegex(@"Duplicate property '([^']*)'")]
+    private static partial Regex DuplicateProperty();
 }
 
 [JsonSerializable(typeof(string))]

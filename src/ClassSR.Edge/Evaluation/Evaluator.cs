@@ -68,9 +68,15 @@ public static class Evaluator
         return lr;
     }
 
+    public const int MinSide = 16;
+
     public static ImageResult EvaluateOne(Upscaler up, string hrPath, string? lrPath)
     {
         var (hr0, w0, h0) = ImageFile.Load(hrPath);
+        // x4 needs at least one LR pixel, and the metrics crop 4 pixels from each border: 16x16 after the crop to a
+        // multiple of 4 leaves an 8x8 region to score.
+        if (w0 - w0 % 4 < MinSide || h0 - h0 % 4 < MinSide)
+            throw new ImageFormatException($"'{hrPath}': {w0}x{h0} is too small to evaluate at x4 (needs at least {MinSide}x{MinSide})") { Path = hrPath };
         var (hr, w, h) = ModCrop(hr0, w0, h0);
         int lw = w / 4, lh = h / 4;
         byte[] lr;

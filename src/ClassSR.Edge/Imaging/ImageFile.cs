@@ -87,6 +87,12 @@ public static class ImageFile
             }
             File.Move(temporary, path, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            // Named by the file asked for, not the temporary one it goes through.
+            throw new IOException($"cannot write '{path}': {WriteReason(e, path)}", e);
+        }
         catch
         {
             TryDelete(temporary);
@@ -100,6 +106,15 @@ public static class ImageFile
         fixed (byte* data = rgb)
             writer.WritePng(data, width, height, StbImageWriteSharp.ColorComponents.RedGreenBlue, stream);
     }
+
+    private static string WriteReason(Exception e, string path) => e switch
+    {
+        _ when Directory.Exists(path) => "it is a directory",
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException => $"no such directory '{Path.GetDirectoryName(Path.GetFullPath(path))}'",
+        PathTooLongException => "the path is too long",
+        _ => e.Message.Replace(path + ".tmp", path, StringComparison.Ordinal).TrimEnd('.'),
+    };
 
     private static void TryDelete(string path)
     {

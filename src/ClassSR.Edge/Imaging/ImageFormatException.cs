@@ -18,7 +18,10 @@ public sealed class ImageFormatException : Exception
 
     internal static ImageFormatException ForFile(string path, string reason, Exception? inner = null)
     {
-        string message = $"cannot decode '{path}': {reason}";
+        // Decoders' own texts can hold NULs and control bytes (stb_image's for a truncated PNG is one such); keep the
+        // printable part, and say what is known when nothing is left.
+        string clean = new string([.. reason.Where(c => !char.IsControl(c))]).Trim();
+        string message = $"cannot decode '{path}': {(clean.Length > 0 ? clean : "truncated or corrupt image data")}";
         return inner is null
             ? new ImageFormatException(message) { Path = path }
             : new ImageFormatException(message, inner) { Path = path };

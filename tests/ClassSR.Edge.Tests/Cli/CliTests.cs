@@ -56,6 +56,42 @@ public class CliTests
     }
 
     [Fact]
+    public void Abused_inputs_and_outputs_get_one_clear_line()
+    {
+        string dir = TestImages.TemporaryDirectory();
+        string input = SampleImage(dir);
+        // A PNG cut in half: the decoder's own text was NUL bytes.
+        string cut = Path.Combine(dir, "trunc.png");
+        var whole = File.ReadAllBytes(input);
+        File.WriteAllBytes(cut, whole[..(whole.Length / 2)]);
+        var r = CliRunner.Jit("upscale", cut, Path.Combine(dir, "o.png"), "--models", QuickModels);
+        AssertOneLineError(r, "trunc.png");
+        Assert.DoesNotContain(r.Stderr.TrimEnd('\n'), c => char.IsControl(c));
+        Assert.DoesNotMatch(@"trunc\.png': *$", r.Stderr.Trim());
+
+        // Output errors name the file asked for, not the temporary one written first.
+        r = CliRunner.Jit("upscale", input, "/proc/nonexistent/dir/o.png", "--models", QuickModels);
+        AssertOneLineError(r, "cannot write '/proc/nonexistent/dir/o.png'");
+        Assert.DoesNotContain(".tmp", r.Stderr);
+        Directory.CreateDirectory(Path.Combine(dir, "taken.png"));
+        r = CliRunner.Jit("upscale", input, Path.Combine(dir, "taken.png"), "--models", QuickModels);
+        AssertOneLineError(r, "taken.png': it is a directory");
+
+        // eval on images too small for x4 names the file.
+        string tiny = Path.Combine(dir, "tiny");
+        Directory.CreateDirectory(tiny);
+        ImageFile.Save(Path.Combine(tiny, "a.png"), new byte[3 * 3 * 2], 3, 2);
+        AssertOneLineError(CliRunner.Jit("eval", "--hr", tiny, "--models", QuickModels), "a.png': 3x2 is too small to evaluate at x4");
+        File.Delete(Path.Combine(tiny, "a.png"));
+        ImageFile.Save(Path.Combine(tiny, "b.png"), new byte[3 * 4000 * 4], 4000, 4);
+        AssertOneLineError(CliRunner.Jit("eval", "--hr", tiny, "--models", QuickModels), "b.png': 4000x4 is too small");
+
+        // An unknown option followed by another is named, not the stray value after it.
+        AssertOneLineError(CliRunner.Jit("run", "--bogus", "--seconds", "1"), "unknown option --bogus");
+        AssertOneLineError(CliRunner.Jit("run", "--seconds"), "option --seconds needs a value");
+    }
+
+    [Fact]
     public void A_tampered_model_stops_start_up_with_its_name()
     {
         string dir = TestImages.TemporaryDirectory();

@@ -82,6 +82,9 @@ public class ConfigFileTests
         Assert.StartsWith("config.json: not valid JSON at line 2", Error("{\n\"mode\": }"));
         Assert.Equal("config.json: the top level must be a JSON object", Error("[1]"));
         Assert.Equal("config.json: the file holds null, not an object", Error("null"));
+        Assert.Equal("config.json: \"mode\" is given twice (at line 2)", Error("{\"mode\": \"large\",\n \"mode\": \"small\"}"));
+        string dir = TestImages.TemporaryDirectory();
+        Assert.Equal($"{dir}: is a directory, not a configuration file", Assert.Throws<ConfigException>(() => ConfigFile.Load(dir)).Message);
     }
 
     [Fact]
