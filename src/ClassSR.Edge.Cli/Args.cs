@@ -86,7 +86,8 @@ public sealed class Args
     {
         string? v = Get(name);
         if (v is null) return fallback;
-        return double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out double n)
+        // Float, not the default Any: "1,5" is not fifteen.
+        return double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double n)
             ? n : throw new UsageException($"--{name}: '{v}' is not a number");
     }
 

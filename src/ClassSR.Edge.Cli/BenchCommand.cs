@@ -27,6 +27,9 @@ public static class BenchCommand
         string root = a.Get("sysfs-root") ?? "/";
         string powerSpec = a.Get("power") ?? file.Power ?? "auto";
         string? markerSpec = a.Get("marker-pin") ?? file.MarkerPin?.ToString(CultureInfo.InvariantCulture);
+        // Temporal reuse, as the daemon runs video (see RunCommand.Resolve).
+        var reuse = new EngineOptions();
+        a.Reuse(reuse, file.Reuse, file.ReuseThreshold, file.RefreshEvery);
         BenchOptions options;
         try
         {
@@ -40,7 +43,7 @@ public static class BenchCommand
                 WarmupSeconds = NonNegative(a, "warmup", 1),
                 IdleSeconds = NonNegative(a, "idle", 2),
                 // With temporal reuse a frame's output depends on the frames before it: score a run of them, in order.
-                QualityFrames = a.Int("quality-frames", a.Get("reuse") == "off" || file.Reuse == false ? 5 : 30),
+                QualityFrames = a.Int("quality-frames", reuse.Reuse ? 30 : 5),
                 MaxFrames = Math.Max(1, a.Int("max-frames", 60)),
                 Modes = a.Get("modes") is { } m ? BenchMode.Parse(m) : BenchMode.All,
                 Threads = a.Int("threads", Environment.ProcessorCount),
@@ -52,9 +55,6 @@ public static class BenchCommand
         {
             throw new UsageException(e.Message);
         }
-        // Temporal reuse, as the daemon runs video (see RunCommand.Resolve).
-        var reuse = new EngineOptions();
-        a.Reuse(reuse, file.Reuse, file.ReuseThreshold, file.RefreshEvery);
         a.RejectUnknown();
         if (options.Modes.Count == 0)
             throw new UsageException("--modes names no mode");

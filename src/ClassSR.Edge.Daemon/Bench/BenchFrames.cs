@@ -18,6 +18,8 @@ public sealed class BenchFrames
     /// <summary>The originals the x4 output is compared with; null without ground truth.</summary>
     public YuvFrame[]? Truth { get; init; }
     public required string Spec { get; init; }
+    /// <summary>Damaged frames the file held, skipped while loading.</summary>
+    public long CorruptFrames { get; init; }
 
     public const string GroundTruthText = "the source frames themselves (HR); the pipeline's input is each frame downscaled x4 " +
         "with BicubicResizer (MATLAB imresize bicubic, antialiased); PSNR-Y/SSIM-Y on the BT.601 luma plane, 4-pixel border crop";
@@ -33,6 +35,7 @@ public sealed class BenchFrames
     public static BenchFrames Load(string spec, bool groundTruth, int maxFrames)
     {
         List<YuvFrame> frames;
+        long corrupt = 0;
         if (Directory.Exists(spec))
         {
             groundTruth = true;
@@ -59,15 +62,16 @@ public sealed class BenchFrames
             }
             if (frames.Count == 0)
                 throw new IOException($"{spec}: no frames");
+            corrupt = y4m.CorruptFrames;
             if (groundTruth)
                 frames = [.. frames.Select(f => Crop(f, f.Width / 8 * 8, f.Height / 8 * 8))];
         }
         if (!groundTruth)
-            return new BenchFrames { Input = [.. frames], Spec = spec };
+            return new BenchFrames { Input = [.. frames], Spec = spec, CorruptFrames = corrupt };
         var (hw, hh) = (frames[0].Width, frames[0].Height);
         if (hw < 64 || hh < 64)
             throw new IOException($"{spec}: {hw}x{hh} is too small to downscale x4 for ground truth");
-        return new BenchFrames { Input = DownscaleX4(frames), Truth = [.. frames], Spec = spec };
+        return new BenchFrames { Input = DownscaleX4(frames), Truth = [.. frames], Spec = spec, CorruptFrames = corrupt };
     }
 
     /// <summary>Each frame downscaled x4 with our MATLAB-compatible bicubic, luma and chroma planes alike (sizes multiples of 8).</summary>

@@ -41,6 +41,8 @@ public sealed class SourceInfo
     /// <summary>What PSNR/SSIM compare against; null with <see cref="GroundTruthMissing"/> when there is none.</summary>
     public string? GroundTruth { get; set; }
     public string? GroundTruthMissing { get; set; }
+    /// <summary>Damaged source frames skipped: while loading a file, or by a live source over the run.</summary>
+    public long CorruptFrames { get; set; }
 }
 
 public sealed class BenchSettings

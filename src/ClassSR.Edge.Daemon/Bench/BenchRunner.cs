@@ -181,6 +181,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             cancel.ThrowIfCancellationRequested();
 
             (report.Source.Width, report.Source.Height) = (source.Width, source.Height);
+            report.Source.CorruptFrames = frames?.CorruptFrames ?? Math.Max(report.Source.CorruptFrames, source.CorruptFrames);
             (report.Source.OutputWidth, report.Source.OutputHeight) = (source.Width * Upscaler.Scale, source.Height * Upscaler.Scale);
             var timed = sink.Between(t0, t1);
             all.AddRange(timed);

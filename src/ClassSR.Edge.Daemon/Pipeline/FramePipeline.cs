@@ -33,8 +33,7 @@ public sealed class FramePipeline : IDisposable
     volatile bool _signal, _ended;
     volatile string? _lastError;
     volatile int _sourceWidth, _sourceHeight;
-    // Set by the capture thread when the source opens again or the NO SIGNAL card is shown; taken by the upscale thread.
-    int _streamRestarted;
+    long _stream;
 
     // Written by the upscale thread.
     readonly RateMeter _processedRate = new();
@@ -148,7 +147,7 @@ public sealed class FramePipeline : IDisposable
                     Interlocked.Increment(ref _reopens);
                 opened = true;
                 _source.Open();
-                bool first = true;
+                ++_stream;
                 _sourceWidth = _source.Width;
                 _sourceHeight = _source.Height;
                 if (_lastError != null)
@@ -171,11 +170,7 @@ public sealed class FramePipeline : IDisposable
                     frame.Sequence = ++_sequence;
                     frame.CapturedTicks = ticks;
                     frame.NoSignal = false;
-                    // The stream starts again: what the upscaler cached (temporal reuse) is of another stream. A flag
-                    // rather than a mark on the frame, which the newest-wins slot may drop.
-                    if (first)
-                        Volatile.Write(ref _streamRestarted, 1);
-                    first = false;
+                    frame.Stream = _stream;
                     _lastGood ??= new PipelineFrame(1, 1);
                     _lastGood.CopyFrom(frame);
                     Interlocked.Increment(ref _captured);
@@ -187,6 +182,9 @@ public sealed class FramePipeline : IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {
                 reason = e.Message.TrimEnd('.');
+                // Sources name themselves in their errors (the CLI prints them alone); the log line names the source already.
+                if (reason.StartsWith(_source.Name + ": ", StringComparison.Ordinal))
+                    reason = reason[(_source.Name.Length + 2)..];
             }
             finally
             {
@@ -253,7 +251,7 @@ public sealed class FramePipeline : IDisposable
         }
         NoSignalBanner.Draw(frame.Image);
         frame.NoSignal = true;
-        Volatile.Write(ref _streamRestarted, 1);
+        frame.Stream = ++_stream;
         frame.Sequence = ++_sequence;
         frame.CapturedTicks = now;
         _toUpscale.Publish(ref frame);
@@ -263,6 +261,7 @@ public sealed class FramePipeline : IDisposable
     {
         var input = new PipelineFrame(1, 1);
         var output = new PipelineFrame(1, 1);
+        long stream = -1;
         try
         {
             while (_toUpscale.TryTake(ref input))
@@ -278,8 +277,11 @@ public sealed class FramePipeline : IDisposable
                 output.EnsureSize(lr.Width * Upscaler.Scale, lr.Height * Upscaler.Scale);
                 output.Image.Range = lr.Range;
                 // Temporal reuse: what the engine cached belongs to another stream (a reopened source, the NO SIGNAL card).
-                if (Interlocked.Exchange(ref _streamRestarted, 0) != 0)
+                if (input.Stream != stream)
+                {
                     _upscaler.ResetHistory();
+                    stream = input.Stream;
+                }
                 _upscaler.Upscale(lr, output.Image);
                 long done = Stopwatch.GetTimestamp();
                 output.Sequence = input.Sequence;

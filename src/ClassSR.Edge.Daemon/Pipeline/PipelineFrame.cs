@@ -16,6 +16,12 @@ public sealed class PipelineFrame(int width, int height)
     public readonly FrameStats Stats = new();
     /// <summary>A stand-in shown while the source is gone: the last good picture, dimmed and labelled.</summary>
     public bool NoSignal;
+    /// <summary>
+    /// Which stream the frame belongs to: it changes when the source opens again and for each NO SIGNAL card, so the
+    /// upscaler never reuses what it cached from another (temporal reuse). Carried by the frame, which a newest-wins
+    /// slot may drop with no harm to the mark.
+    /// </summary>
+    public long Stream;
 
     /// <summary>After the upscale stage: the low-resolution frame it came from (the viewer's bicubic side).</summary>
     public YuvFrame Source { get; private set; } = new(1, 1);
@@ -62,6 +68,7 @@ public sealed class PipelineFrame(int width, int height)
         UpscaleMs = other.UpscaleMs;
         other.Stats.CopyTo(Stats);
         NoSignal = other.NoSignal;
+        Stream = other.Stream;
         if (withSource)
             SetSource(other.Source, other.ClassCols, other.ClassRows, other.ClassTile, other.Classes, other.Reused);
     }

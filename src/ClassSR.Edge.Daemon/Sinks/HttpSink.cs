@@ -234,14 +234,15 @@ public sealed class HttpSink : FrameSink
             MacsRatio = s.MacsRatio,
             Reuse = s.Reuse,
             LatencyMs = new LatencyFigures { Upscale = s.LatencyMs.Upscale, Encode = _encodeMs.Value, CaptureToEncoded = _captureToEncodedMs.Value },
-            Clients = [.. _exchange.Clients().Select(c => (View: "classsr", Client: c)).Concat(_bicubic.Clients().Select(c => (View: "bicubic", Client: c))).Select(v => new ClientState
+            Clients = [.. _exchange.Clients().Select(c => (View: "classsr", Client: c, Latest: _exchange.Sequence))
+                .Concat(_bicubic.Clients().Select(c => (View: "bicubic", Client: c, Latest: _bicubic.Sequence))).Select(v => new ClientState
             {
                 View = v.View,
                 Id = v.Client.Id,
                 Remote = v.Client.Remote,
                 Fps = v.Client.Rate.Rate(now),
                 Sent = Interlocked.Read(ref v.Client.Sent),
-                Skipped = Interlocked.Read(ref v.Client.Skipped),
+                Skipped = v.Client.SkippedNow(v.Latest),
                 SecondsConnected = Clock.Ms(v.Client.ConnectedTicks, now) / 1000,
                 CaptureToSentMs = v.Client.CaptureToSentMs.Value,
             })],
@@ -387,7 +388,7 @@ public sealed class HttpSink : FrameSink
                         continue;
                     if (client.LastSequence > 0)
                         Interlocked.Add(ref client.Skipped, frame.Sequence - client.LastSequence - 1);
-                    client.LastSequence = frame.Sequence;
+                    Volatile.Write(ref client.LastSequence, frame.Sequence);
                     capturedTicks = frame.CapturedTicks;
                     WritePart(writer, frame, _clock);
                     // Blocks only this client: the frame it holds stays out of the pool until the write is done.
@@ -412,7 +413,7 @@ public sealed class HttpSink : FrameSink
         finally
         {
             exchange.Unregister(client);
-            _log.Info($"http: stream client {client.Id} ({client.Remote}) left after {client.Sent} frames, {client.Skipped} skipped");
+            _log.Info($"http: stream client {client.Id} ({client.Remote}) left after {client.Sent} frames, {client.SkippedNow(exchange.Sequence)} skipped");
         }
     }
 

@@ -30,6 +30,16 @@ public sealed class StreamClient(long id, string remote)
     public readonly Ewma CaptureToSentMs = new();
     public long LastSequence;
     public long Sent, Skipped;
+
+    /// <summary>
+    /// Frames this client missed so far, <paramref name="latest"/> being the exchange's newest: also those published while
+    /// it is still stuck writing an older one (a stalled client would otherwise show 0 until it moves again).
+    /// </summary>
+    public long SkippedNow(long latest)
+    {
+        long last = Volatile.Read(ref LastSequence);
+        return Interlocked.Read(ref Skipped) + (last > 0 ? Math.Max(0, latest - last - 1) : 0);
+    }
 }
 
 /// <summary>
@@ -47,6 +57,16 @@ public sealed class JpegExchange
     long _sequence;
     // Process-wide, so clients of different exchanges (the ClassSR and the bicubic view) never share an id.
     static long _nextClientId;
+
+    /// <summary>The newest frame's sequence number (0 before the first).</summary>
+    public long Sequence
+    {
+        get
+        {
+            lock (_gate)
+                return _sequence;
+        }
+    }
 
     /// <summary>True while a stream client is registered (the encoder may skip work nobody would see).</summary>
     public bool HasClients

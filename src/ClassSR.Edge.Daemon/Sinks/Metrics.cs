@@ -39,7 +39,7 @@ public static class Metrics
         {
             Family(b, "classsr_cells_reused_ratio", "gauge", "Share of the last frame's cells whose output was kept from earlier frames (temporal reuse).");
             Sample(b, "classsr_cells_reused_ratio", null, null, r.CellsReused);
-            Family(b, "classsr_reuse_cache_resets_total", "counter", "Frames computed in full because the reuse cache could not serve them (first frame, scene cut, reopened source).");
+            Family(b, "classsr_reuse_cache_resets_total", "counter", "Frames computed in full because the reuse cache could not serve them (first frame, scene cut, reopened source, NO SIGNAL card, colour range change).");
             Sample(b, "classsr_reuse_cache_resets_total", null, null, r.CacheResets);
         }
         Family(b, "classsr_stage_latency_seconds", "gauge", "Smoothed time per stage.");

@@ -10,10 +10,13 @@ namespace ClassSR.Edge.Engine;
 /// </summary>
 /// <remarks>
 /// A block changed when the mean absolute difference of its luma (or of either chroma block) exceeds the threshold,
-/// or when one luma pixel moved by more than <see cref="PeakFactor"/> times it (a thin line or a small object that
-/// the mean dilutes). The threshold is the larger of <see cref="Threshold"/> and <see cref="NoiseFactor"/> times the
-/// stream's noise floor: the 10th percentile of the blocks' mean differences, smoothed over frames. Sensor noise is
-/// spread over every block, so its low percentile measures it; motion and codec flicker touch a minority of blocks.
+/// or when one pixel moved by more than <see cref="PeakFactor"/> times it (a thin line or a small object that the mean
+/// dilutes). The threshold is the larger of <see cref="Threshold"/> and <see cref="NoiseFactor"/> times the stream's
+/// noise floor: the 10th percentile of the blocks' mean differences from the previous frame, smoothed over frames.
+/// Sensor noise is spread over every block, so its low percentile measures it; motion and codec flicker touch a
+/// minority of blocks, and a fade moves the frame-to-frame figure by its step per frame only.
+/// A kept output was computed from pixels within the threshold of the reference, and the current ones are too, so it
+/// is within twice the threshold of its input until the next change or refresh.
 /// Measured on still pictures with Gaussian noise (320x212, 20 frames against a reference): sigma 2 gives block means
 /// of 1.5 (largest 2.2), sigma 5 gives 3.8 (largest 5.4); so a fixed 2.5 holds for sigma up to about 2 and the floor
 /// takes over above it. JPEG q75 over sigma-2 noise puts the largest blocks at 8.5: those are recomputed, which
@@ -25,13 +28,17 @@ public sealed class ChangeDetector
     /// <summary>The floor is capped: a scene in motion everywhere would otherwise raise its own threshold.</summary>
     public const double MaxNoiseFloor = 4;
     public const double NoiseFactor = 2;
-    public const double PeakFactor = 10;
+    public const double PeakFactor = 6;
     /// <summary>A frame with more of its blocks changed than this is a scene cut: the engine computes it in full.</summary>
     public const double SceneCutShare = 0.5;
     const int Bins = 512, BinsPerCode = 8;
 
     readonly byte[] _refY, _refU, _refV;
-    readonly byte[] _changed;
+    readonly byte[] _changed, _chromaChanged;
+    readonly byte[] _prevY;
+    readonly ushort[] _sumP;
+    readonly byte[] _maxP;
+    bool _hasPrevious;
     readonly PixelRect[] _extents;
     // One block row's column sums and maxima of |a - b|, per plane.
     readonly ushort[] _sumY, _sumU, _sumV;
@@ -52,7 +59,7 @@ public sealed class ChangeDetector
     /// <summary>The stream's noise, as a block's mean absolute difference against the reference.</summary>
     public double NoiseFloor { get; private set; }
 
-    /// <summary>The threshold the last <see cref="Detect"/> used.</summary>
+    /// <summary>The threshold the next <see cref="Detect"/> uses.</summary>
     public double EffectiveThreshold => Math.Max(Threshold, NoiseFactor * NoiseFloor);
 
     public bool HasReference => _hasReference;
@@ -77,6 +84,9 @@ public sealed class ChangeDetector
         _refU = new byte[cw * ch];
         _refV = new byte[cw * ch];
         _changed = new byte[Count];
+        _chromaChanged = new byte[Count];
+        _prevY = new byte[width * height];
+        (_sumP, _maxP) = (new ushort[width], new byte[width]);
         _extents = new PixelRect[Count];
         (_sumY, _maxY) = (new ushort[width], new byte[width]);
         (_sumU, _maxU, _sumV, _maxV) = (new ushort[cw], new byte[cw], new ushort[cw], new byte[cw]);
@@ -102,6 +112,7 @@ public sealed class ChangeDetector
         if (!_hasReference)
         {
             SceneCut = true;
+            KeepAsPrevious(lr);
             return Count;
         }
         SceneCut = false;
@@ -118,6 +129,9 @@ public sealed class ChangeDetector
             int cy0 = y0 / 2, chh = Math.Min(Block / 2, ch - cy0);
             ColumnSad(lr.U, _refU, cw, cy0, chh, _sumU, _maxU);
             ColumnSad(lr.V, _refV, cw, cy0, chh, _sumV, _maxV);
+            // Against the previous frame, for the noise floor only: against the reference, a fade would pass for noise.
+            if (_hasPrevious)
+                ColumnSad(lr.Y, _prevY, Width, y0, h, _sumP, _maxP);
             for (int bx = 0; bx < Cols; bx++, i++)
             {
                 int x0 = bx * Block, w = Math.Min(Block, Width - x0);
@@ -128,16 +142,24 @@ public sealed class ChangeDetector
                     max = Math.Max(max, _maxY[x]);
                 }
                 float mean = (float)sum / (w * h);
-                _histogram[Math.Min(Bins - 1, (int)(mean * BinsPerCode))]++;
+                if (_hasPrevious)
+                {
+                    int p = 0;
+                    for (int x = x0; x < x0 + w; x++)
+                        p += _sumP[x];
+                    _histogram[Math.Min(Bins - 1, (int)((float)p / (w * h) * BinsPerCode))]++;
+                }
                 bool luma = mean > t || max > peak;
-                int cx0 = x0 / 2, cbw = Math.Min(Block / 2, cw - cx0), su = 0, sv = 0;
+                int cx0 = x0 / 2, cbw = Math.Min(Block / 2, cw - cx0), su = 0, sv = 0, cmax = 0;
                 for (int x = cx0; x < cx0 + cbw; x++)
                 {
                     su += _sumU[x];
                     sv += _sumV[x];
+                    cmax = Math.Max(cmax, Math.Max(_maxU[x], _maxV[x]));
                 }
                 double limit = t * cbw * chh;
-                bool chroma = su > limit || sv > limit;
+                bool chroma = su > limit || sv > limit || cmax > peak;
+                _chromaChanged[i] = chroma ? (byte)1 : (byte)0;
                 bool changed = luma || chroma;
                 // A change of colour is taken as the whole block; one of luma alone as the pixels that moved, found
                 // below unless this frame is a cut.
@@ -146,6 +168,7 @@ public sealed class ChangeDetector
                 if (changed && ++count > cut)
                 {
                     SceneCut = true;
+                    KeepAsPrevious(lr);
                     return count;
                 }
             }
@@ -157,8 +180,16 @@ public sealed class ChangeDetector
                 var b = BlockRect(i);
                 _extents[i] = Moved(lr.Y, b.X0, b.Y0, b.X1 - b.X0, b.Y1 - b.Y0, level);
             }
-        UpdateNoiseFloor(count);
+        if (_hasPrevious)
+            UpdateNoiseFloor();
+        KeepAsPrevious(lr);
         return count;
+    }
+
+    void KeepAsPrevious(YuvFrame lr)
+    {
+        lr.Y.AsSpan(0, _prevY.Length).CopyTo(_prevY);
+        _hasPrevious = true;
     }
 
     /// <summary>For each column x: the sum and the largest |a - b| over rows y0 .. y0 + h.</summary>
@@ -192,7 +223,7 @@ public sealed class ChangeDetector
         }
     }
 
-    void UpdateNoiseFloor(int changed)
+    void UpdateNoiseFloor()
     {
         // A repeated frame says nothing about the noise (a camera that sends a frame again
         // at a lower real rate, a codec's skipped blocks): most blocks exactly equal to the reference.
@@ -202,7 +233,8 @@ public sealed class ChangeDetector
         while (bin < Bins - 1 && (seen += _histogram[bin]) <= rank)
             bin++;
         double p10 = Math.Min(MaxNoiseFloor, (bin + 0.5) / BinsPerCode);
-        // Smoothed over about ten frames either way: a burst of motion in a few blocks does not move the 10th percentile.
+        // Smoothed over about ten frames either way: motion in a minority of blocks does not move the 10th percentile of
+        // the frame-to-frame differences, and a slow fade moves it by its step per frame only.
         NoiseFloor += 0.1 * (p10 - NoiseFloor);
     }
 
@@ -248,6 +280,8 @@ public sealed class ChangeDetector
                 // Luma only where it moved: the pixels around stay what the outputs that read them were computed from.
                 var e = _extents[i];
                 CopyBlock(lr.Y, _refY, Width, e.X0, e.Y0, e.X1 - e.X0, e.Y1 - e.Y0);
+                // Chroma only where it changed: where only luma moved, the chroma outside the recomputed rows was not redone.
+                if (_chromaChanged[i] == 0) continue;
                 CopyBlock(lr.U, _refU, cw, x0 / 2, y0 / 2, (w + 1) / 2, (h + 1) / 2);
                 CopyBlock(lr.V, _refV, cw, x0 / 2, y0 / 2, (w + 1) / 2, (h + 1) / 2);
             }

@@ -37,7 +37,7 @@ public sealed class EngineOptions
     public double ReuseThreshold { get; set; } = ChangeDetector.DefaultThreshold;
     /// <summary>With reuse, every cell is recomputed at least once in this many frames, a share of them each frame.</summary>
     public int RefreshEvery { get; set; } = DefaultRefreshEvery;
-    /// <summary>2 s at 30 fps: 1 cell in 60 a frame, under 2% of the work of a frame computed in full.</summary>
+    /// <summary>2 s at 30 fps: 1 cell in 60 a frame (with its halo and a call of its own, about 4% of a frame in full).</summary>
     public const int DefaultRefreshEvery = 60;
     public const double MaxReuseThreshold = 64;
     public const int MaxRefreshEvery = 100_000;
@@ -74,7 +74,7 @@ public sealed class FrameStats
     public double PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs;
     /// <summary>Temporal reuse: cells whose cached output was kept, cells recomputed only to bound staleness.</summary>
     public int ReusedCells, RefreshedCells;
-    /// <summary>Temporal reuse: 8x8 blocks, and those found changed.</summary>
+    /// <summary>Temporal reuse: 8x8 blocks, and those found changed (on a scene cut, counted only until past half).</summary>
     public int Blocks, ChangedBlocks;
     /// <summary>Temporal reuse: the frame was computed in full (first frame, scene cut, reset).</summary>
     public bool CacheReset;
@@ -309,7 +309,12 @@ public sealed class Upscaler : IDisposable
     public bool ReuseActive => Options.Reuse && Mode != UpscaleMode.Bicubic;
 
     /// <summary>Forgets what earlier frames left (temporal reuse): the next frame is computed in full.</summary>
-    public void ResetHistory() => _shape?.Detector?.Reset();
+    public void ResetHistory()
+    {
+        _shape?.Detector?.Reset();
+        // The whole-frame plan the classifier rests on belongs to the old stream too.
+        _skipClassifier = 0;
+    }
 
     public void Upscale(YuvFrame lr, YuvFrame hr)
     {
@@ -321,7 +326,7 @@ public sealed class Upscaler : IDisposable
         var st = Stats;
         st.Cells = s.Grid.Count;
         Array.Clear(st.ClassCells);
-        st.ClassifyMs = st.PlanMs = st.BranchesMs = st.DetectMs = 0;
+        st.PrepareMs = st.ClassifyMs = st.PlanMs = st.BranchesMs = st.ChromaMs = st.DetectMs = 0;
         st.Regions = st.BranchCalls = st.ReusedCells = st.RefreshedCells = st.Blocks = st.ChangedBlocks = 0;
         st.Macs = 0;
         st.ClassifierSkipped = st.CacheReset = false;
@@ -475,7 +480,9 @@ public sealed class Upscaler : IDisposable
                         (dx1, dy1) = (Math.Max(dx1, Math.Min(cell.X1, e.X1 + h)), Math.Max(dy1, Math.Min(cell.Y1, e.Y1 + h)));
                     }
                 bool hit = dx1 >= 0;
-                bool refresh = !hit && (long)i * every / g.Count == slot;
+                // The refresh takes the whole cell even where a change also hit it: a corner that moves on every frame
+                // must not keep the rest of the cell from being redone.
+                bool refresh = (long)i * every / g.Count == slot;
                 bool on = hit || refresh;
                 // Rounded out to 4 pixels, so the regions come in few shapes (each shape is a binding, and a plan, in ONNX Runtime).
                 s.Dirty[i] = refresh ? cell : hit ? new PixelRect(Math.Max(cell.X0, dx0 & ~3), Math.Max(cell.Y0, dy0 & ~3),

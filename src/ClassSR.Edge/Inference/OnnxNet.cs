@@ -20,6 +20,7 @@ public sealed unsafe class OnnxNet : IDisposable
     byte* _in, _out;
     long _inCap, _outCap;
     Binding? _current;
+    long _uses;
 
     public string Role { get; }
     public string File { get; }
@@ -37,6 +38,7 @@ public sealed unsafe class OnnxNet : IDisposable
         public readonly OrtValue Input = input, Output = output;
         public readonly OrtIoBinding Io = io;
         public readonly long InCount = inCount, OutCount = outCount;
+        public long LastUsed;
 
         public void Dispose()
         {
@@ -132,17 +134,25 @@ public sealed unsafe class OnnxNet : IDisposable
     {
         if (!_bindings.TryGetValue((n, h, w), out var b))
         {
-            // Temporal reuse plans regions of many shapes; the bindings they leave are bounded here.
+            // Temporal reuse plans regions of many shapes; the bindings they leave are bounded here, the least recently
+            // used half going (the shapes a steady stream uses stay).
             if (_bindings.Count >= MaxShapes)
-            {
-                foreach (var old in _bindings.Values)
-                    old.Dispose();
-                _bindings.Clear();
-            }
+                Evict();
             b = Bind(n, h, w);
         }
+        b.LastUsed = ++_uses;
         _current = b;
         return new Span<byte>(_in, checked((int)b.InCount));
+    }
+
+    void Evict()
+    {
+        long median = _bindings.Values.Select(v => v.LastUsed).Order().ElementAt(_bindings.Count / 2);
+        foreach (var (key, old) in _bindings.Where(kv => kv.Value.LastUsed < median).ToList())
+        {
+            old.Dispose();
+            _bindings.Remove(key);
+        }
     }
 
     Binding Bind(int n, int h, int w)

@@ -187,6 +187,76 @@ public class TemporalReuseTests
     }
 
     [Fact]
+    public void A_cell_hit_on_every_frame_is_still_refreshed_whole()
+    {
+        // A corner of the frame's one cell changes on every frame; elsewhere in it a block moves by less than the
+        // threshold. The refresh must redo the whole cell, so that block's output catches up with its input. (One
+        // cell, so that no neighbour's region happens to cover it.)
+        const int w = 32, h = 32, every = 4;
+        var still = Frame(w, h, seed: 9);
+        using var reuse = Make(UpscaleMode.Large, reuse: true, refreshEvery: every, promote: false);
+        using var perFrame = Make(UpscaleMode.Large, reuse: false, promote: false);
+        var a = Upscaler.CreateOutput(still);
+        var b = Upscaler.CreateOutput(still);
+        reuse.Upscale(still, a);
+        var lr = new YuvFrame(w, h);
+        for (int f = 1; f <= 3 * every; f++)
+        {
+            still.CopyTo(lr);
+            lr.Y[0] = (byte)(f % 2 == 0 ? 0 : 255);            // the busy corner
+            for (int y = 20; y < 28; y++)                        // +2 on an 8x8 block: under the 2.5 threshold
+                for (int x = 20; x < 28; x++)
+                    lr.Y[y * w + x] = (byte)Math.Min(255, still.Y[y * w + x] + 2);
+            reuse.Upscale(lr, a);
+            Assert.Equal(0, reuse.LastReused[0]);
+        }
+        perFrame.Upscale(lr, b);
+        // HR rows and columns 80..111 hold that block's outputs.
+        for (int y = 80; y < 112; y++)
+            Assert.True(a.Y.AsSpan(y * a.Width + 80, 32).SequenceEqual(b.Y.AsSpan(y * b.Width + 80, 32)), $"HR row {y} is stale");
+    }
+
+    [Fact]
+    public void The_detector_sees_thin_lines_single_chroma_samples_and_a_fade_under_noise()
+    {
+        const int w = 64, h = 64;
+        var still = Frame(w, h, seed: 10);
+        var det = new ChangeDetector(w, h);
+        det.Detect(still);
+        det.AcceptAll(still);
+        var f = new YuvFrame(w, h);
+
+        // A 1-pixel line across a block, 20 code values: the block's mean is exactly 2.5, not above it.
+        still.CopyTo(f);
+        for (int y = 8; y < 16; y++)
+            f.Y[y * w + 12] = (byte)Math.Min(255, still.Y[y * w + 12] + 20);
+        Assert.Equal(1, det.Detect(f));
+        still.CopyTo(f);
+        Assert.Equal(0, det.Detect(f));
+        // One chroma sample, 39 code values.
+        f.U[5 * f.ChromaWidth + 5] = (byte)(still.U[5 * f.ChromaWidth + 5] > 128 ? still.U[5 * f.ChromaWidth + 5] - 39 : still.U[5 * f.ChromaWidth + 5] + 39);
+        Assert.Equal(1, det.Detect(f));
+
+        // A fade of a quarter code value a frame under +-2 of noise: the noise floor comes from frame-to-frame
+        // differences, so the fade does not raise it, and it is seen well before the floor's cap would allow.
+        var fresh = new ChangeDetector(w, h);
+        fresh.Detect(still);
+        fresh.AcceptAll(still);
+        var rng = new Random(5);
+        int seenAt = -1;
+        for (int n = 1; n <= 40 && seenAt < 0; n++)
+        {
+            AddNoise(still, f, rng, 2);
+            int offset = n / 4;
+            for (int i = 0; i < f.Y.Length; i++)
+                f.Y[i] = (byte)Math.Min(255, f.Y[i] + offset);
+            if (fresh.Detect(f) > fresh.Count / 2)
+                seenAt = n;
+        }
+        Assert.InRange(seenAt, 1, 24);
+    }
+
+    [Fact]
     public void A_scene_cut_and_a_reset_compute_the_frame_in_full()
     {
         const int w = 160, h = 96;
