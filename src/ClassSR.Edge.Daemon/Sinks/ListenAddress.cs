@@ -24,6 +24,9 @@ public readonly record struct ListenAddress(IPAddress Address, int Port)
             "*" or "" => IPAddress.Any,
             _ => IPAddress.TryParse(host, out var a) ? a : throw new FormatException($"'{host}' is not an IP address (names other than localhost are not resolved)"),
         };
+        // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is that IPv4 address: the server cannot bind the mapped form.
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
         return new ListenAddress(address, port);
     }
 

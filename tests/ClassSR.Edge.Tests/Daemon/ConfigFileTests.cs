@@ -132,6 +132,15 @@ public class ConfigFileTests
     }
 
     [Fact]
+    public void An_ipv4_address_written_as_ipv6_listens_as_ipv4()
+    {
+        var l = ListenAddress.Parse("[::ffff:127.0.0.1]:8081");
+        Assert.Equal(ListenAddress.Parse("127.0.0.1:8081"), l);
+        Assert.True(l.IsLoopback);
+        Assert.Equal("[::1]:80", ListenAddress.Parse("[::1]:80").ToString());
+    }
+
+    [Fact]
     public void Temporal_reuse_is_on_by_default_and_set_from_the_file_or_the_flags()
     {
         var defaults = Resolve(DaemonConfig.Empty);

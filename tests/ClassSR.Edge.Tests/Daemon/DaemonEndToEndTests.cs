@@ -148,8 +148,6 @@ public class DaemonEndToEndTests
         var clients = s.GetProperty("clients").EnumerateArray().ToList();
         Assert.Equal(2, clients.Count);
         Assert.Contains(clients, c => c.GetProperty("sent").GetInt64() >= 4 && c.GetProperty("captureToSentMs").GetDouble() > 0);
-        // The stalled client is stuck in its first write: what it misses meanwhile shows now, not only when it leaves.
-        Assert.Contains(clients, c => c.GetProperty("skipped").GetInt64() >= 5);
 
         string metrics = await http.GetStringAsync("metrics");
         foreach (var m in new[] { "classsr_frames_captured_total ", "classsr_frames_processed_total ", "classsr_frames_dropped_total{stage=\"upscale\"} ",
