@@ -79,6 +79,7 @@ public sealed class DaemonHost
     {
         foreach (var c in socket.Clients)
             state.Drops[$"socket:{c.Id}"] = c.Dropped;
+        state.Refused["socket"] = socket.Refused;
         return state;
     }
 

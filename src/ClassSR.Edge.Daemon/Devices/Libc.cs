@@ -25,6 +25,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
+    /// <summary>glibc: gives the free memory at the top of the heaps (and whole free pages within them) back to the system.</summary>
+    [LibraryImport(Library, EntryPoint = "malloc_trim")]
+    internal static partial int MallocTrim(nuint pad);
+
     // ioctl is variadic; on arm64 and x86-64 Linux a pointer passed as the third argument travels exactly
     // as a named one would.
     [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]

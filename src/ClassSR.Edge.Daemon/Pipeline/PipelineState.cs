@@ -15,6 +15,8 @@ public sealed class PipelineState
     public required StageCounts Frames { get; init; }
     /// <summary>Frames lost per stage: "upscale" (captured, replaced before upscaling), then one per sink.</summary>
     public required Dictionary<string, long> Drops { get; init; }
+    /// <summary>Connections refused per sink because it had as many clients as it takes.</summary>
+    public Dictionary<string, long> Refused { get; init; } = [];
     public required ClassShares Classes { get; init; }
     public double MacsRatio { get; init; }
     /// <summary>Temporal reuse; null where nothing filled it in.</summary>

@@ -8,14 +8,26 @@ public readonly record struct FrameSocketClientState(long Id, long Sent, long Dr
 
 /// <summary>
 /// Upscaled frames, uncompressed, on a Unix domain socket for other local processes: each frame is a
-/// <see cref="FrameHeader"/> followed by the I420 planes. Every client has its own thread and one-frame
-/// slot, so a client that stops reading loses frames (counted for it) and delays nobody else.
+/// <see cref="FrameHeader"/> followed by the I420 planes. Every client has its own thread and takes the newest
+/// message, shared with the others (one copy per frame for all of them), so a client that stops reading loses frames
+/// (counted for it), delays nobody else, and holds at most two frames; one that takes nothing for
+/// <see cref="StalledClientTimeout"/> is disconnected, and beyond <see cref="MaxClients"/> clients are refused.
 /// </summary>
 public sealed class FrameSocketSink : FrameSink
 {
     /// <summary>In the directory systemd makes for the service (RuntimeDirectory=classsr-edge).</summary>
     public const string DefaultPath = "/run/classsr-edge/frames.sock";
     static readonly TimeSpan ClientStopWait = TimeSpan.FromMilliseconds(200);
+    /// <summary>Clients beyond this are refused (counted): each may pin up to two frames while it stalls.</summary>
+    public const int MaxClients = 16;
+    /// <summary>A client whose socket takes no byte for this long is disconnected, and the frame it pinned freed.</summary>
+    public static readonly TimeSpan DefaultStalledClientTimeout = TimeSpan.FromSeconds(10);
+    public TimeSpan StalledClientTimeout { get; init; } = DefaultStalledClientTimeout;
+    const int MaxSpareMessages = 3;
+    readonly Lock _poolGate = new();
+    readonly Stack<SharedMessage> _free = new();
+    long _refused;
+    int _live;
 
     readonly Log _log;
     readonly Lock _clientsGate = new();
@@ -34,6 +46,12 @@ public sealed class FrameSocketSink : FrameSink
 
     public string Path { get; }
 
+    /// <summary>Messages (frame buffers) that exist now, in use or spare: bounded by the clients, not by time.</summary>
+    public int LiveMessages => Volatile.Read(ref _live);
+
+    /// <summary>Connections refused because <see cref="MaxClients"/> were connected.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
     public IReadOnlyList<FrameSocketClientState> Clients =>
         [.. _clients.Select(c => new FrameSocketClientState(c.Id, c.Sent, c.Dropped))];
 
@@ -50,12 +68,10 @@ public sealed class FrameSocketSink : FrameSink
             RemoveStaleSocket(Path);
             listener.Bind(new UnixDomainSocketEndPoint(Path));
             _bound = true;
-            // The unit's UMask=0077 would leave the socket to its DynamicUser alone; local readers are the point, and
-            // any local user already sees the same frames on the loopback HTTP server. The directory's mode
-            // (RuntimeDirectoryMode) is where access gets narrowed.
+            // Owner and group: a reader joins the service's group (classsr-edge under the unit). Open to every local
+            // user, any of them could pin frames in the daemon's memory.
             if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
-                    | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+                File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             listener.Listen(8);
         }
         catch (Exception e) when (e is SocketException or UnauthorizedAccessException or IOException)
@@ -110,6 +126,14 @@ public sealed class FrameSocketSink : FrameSink
             {
                 return; // closed by Stop
             }
+            if (_clients.Length >= MaxClients)
+            {
+                // Refused politely: the connection closes at once, and the count shows in /state and /metrics.
+                Interlocked.Increment(ref _refused);
+                _log.Warn($"raw-frame client refused: {MaxClients} already connected");
+                socket.Dispose();
+                continue;
+            }
             var client = new Client(++_lastId, socket, this);
             lock (_clientsGate)
                 _clients = [.. _clients, client];
@@ -127,14 +151,19 @@ public sealed class FrameSocketSink : FrameSink
             _clients = [.. _clients.Where(c => c != client)];
         }
         _log.Info($"raw-frame client {client.Id} left: {client.Sent} frames sent, {client.Dropped} dropped while it was busy");
+        MemoryTrim.Request();
     }
 
     protected override bool Idle => _clients.Length == 0;
 
     protected override void Consume(PipelineFrame frame)
     {
+        // One copy per frame for every client: the message is shared, each client holds a reference.
+        var m = Rent();
+        m.Fill(frame);
         foreach (var c in _clients)
-            c.Offer(frame);
+            c.Offer(m);
+        Release(m);
     }
 
     public override void Stop(TimeSpan timeout)
@@ -168,17 +197,21 @@ public sealed class FrameSocketSink : FrameSink
             RemoveSocketFile();
     }
 
-    /// <summary>One connection: a sender thread fed through a newest-wins slot.</summary>
+    /// <summary>
+    /// One connection: a sender thread and the newest message waiting for it. Messages are shared with every other
+    /// client, so a stalled client holds at most two (the one it is stuck sending and the newest), never copies.
+    /// </summary>
     sealed class Client(long id, Socket socket, FrameSocketSink owner)
     {
-        readonly FrameSlot<Message> _slot = new(new Message());
-        Message _incoming = new(), _sending = new();
+        readonly object _gate = new(); // Monitor.Wait needs a monitor
+        SharedMessage? _pending;
+        bool _closed;
         Thread? _thread;
-        long _sent;
+        long _sent, _dropped;
 
         public long Id => id;
         public long Sent => Interlocked.Read(ref _sent);
-        public long Dropped => _slot.Dropped;
+        public long Dropped => Interlocked.Read(ref _dropped);
 
         public void Start()
         {
@@ -186,39 +219,89 @@ public sealed class FrameSocketSink : FrameSink
             _thread.Start();
         }
 
-        /// <summary>On the sink's thread: the copy is what lets a slow client fall behind on its own.</summary>
-        public void Offer(PipelineFrame frame)
+        /// <summary>On the sink's thread: the newest message replaces one the client has not started on.</summary>
+        public void Offer(SharedMessage message)
         {
-            _incoming.Fill(frame);
-            _slot.Publish(ref _incoming);
+            message.AddReference();
+            SharedMessage? replaced;
+            lock (_gate)
+            {
+                if (_closed)
+                    replaced = message;
+                else
+                {
+                    replaced = _pending;
+                    _pending = message;
+                    Monitor.Pulse(_gate);
+                }
+            }
+            if (replaced is null)
+                return;
+            if (replaced != message)
+                Interlocked.Increment(ref _dropped);
+            owner.Release(replaced);
+        }
+
+        /// <summary>The newest message, waited for; null once closed.</summary>
+        SharedMessage? Next()
+        {
+            lock (_gate)
+            {
+                while (_pending is null && !_closed)
+                    Monitor.Wait(_gate);
+                var m = _pending;
+                _pending = null;
+                if (!_closed)
+                    return m;
+                if (m != null)
+                    owner.Release(m);
+                return null;
+            }
         }
 
         void Run()
         {
             try
             {
-                while (_slot.TryTake(ref _sending))
+                // A reader that takes nothing for this long is gone for our purposes: it would pin a frame for ever.
+                socket.SendTimeout = (int)owner.StalledClientTimeout.TotalMilliseconds;
+                while (Next() is { } m)
                 {
-                    var data = _sending.Bytes.AsSpan(0, _sending.Length);
-                    while (!data.IsEmpty)
-                        data = data[socket.Send(data)..];
+                    try
+                    {
+                        var data = m.Bytes.AsSpan(0, m.Length);
+                        while (!data.IsEmpty)
+                            data = data[socket.Send(data)..];
+                    }
+                    finally
+                    {
+                        owner.Release(m);
+                    }
                     Interlocked.Increment(ref _sent);
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                // The reader went away, or Stop closed the socket under a blocked send.
+                // The reader went away, stopped reading for StalledClientTimeout, or Stop closed the socket.
             }
             finally
             {
-                socket.Dispose();
+                Close();
                 owner.Remove(this);
             }
         }
 
         public void Close()
         {
-            _slot.Close();
+            SharedMessage? left;
+            lock (_gate)
+            {
+                _closed = true;
+                (left, _pending) = (_pending, null);
+                Monitor.PulseAll(_gate);
+            }
+            if (left != null)
+                owner.Release(left);
             // Unblocks a send into a full socket buffer: a stalled reader must not hold up shutdown.
             socket.Dispose();
         }
@@ -226,11 +309,20 @@ public sealed class FrameSocketSink : FrameSink
         public void Join(TimeSpan timeout) => _thread?.Join(timeout);
     }
 
-    /// <summary>A whole message (header and planes) ready to send; reallocated only when the frame size changes.</summary>
-    sealed class Message
+    /// <summary>
+    /// A whole message (header and planes), filled once per frame and sent by every client; reference counted, back
+    /// in the sink's pool when the last sender lets go. Reallocated only when the frame size changes.
+    /// </summary>
+    internal sealed class SharedMessage
     {
         public byte[] Bytes = [];
         public int Length;
+        int _references;
+
+        public void AddReference() => Interlocked.Increment(ref _references);
+
+        /// <summary>True when that was the last reference.</summary>
+        public bool ReleaseReference() => Interlocked.Decrement(ref _references) == 0;
 
         public void Fill(PipelineFrame frame)
         {
@@ -246,6 +338,38 @@ public sealed class FrameSocketSink : FrameSink
             image.U.CopyTo(span[at..]);
             at += image.U.Length;
             image.V.CopyTo(span[at..]);
+        }
+    }
+
+    SharedMessage Rent()
+    {
+        SharedMessage m;
+        lock (_poolGate)
+        {
+            if (_free.Count > 0)
+                m = _free.Pop();
+            else
+            {
+                m = new SharedMessage();
+                _live++;
+            }
+        }
+        m.AddReference();
+        return m;
+    }
+
+    void Release(SharedMessage m)
+    {
+        if (!m.ReleaseReference())
+            return;
+        lock (_poolGate)
+        {
+            // Beyond a few spares, a buffer left by clients that are gone goes back to the runtime, not to a pool sized
+            // for the worst moment.
+            if (_free.Count < MaxSpareMessages)
+                _free.Push(m);
+            else
+                _live--;
         }
     }
 }

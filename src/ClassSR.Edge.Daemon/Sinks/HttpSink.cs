@@ -230,6 +230,7 @@ public sealed class HttpSink : FrameSink
             Fps = new StageFigures { Captured = s.Fps.Captured, Processed = s.Fps.Processed, Encoded = _encodedRate.Rate(now) },
             Frames = new StageCounts { Captured = s.Frames.Captured, Processed = s.Frames.Processed, Encoded = Interlocked.Read(ref _encoded) },
             Drops = s.Drops,
+            Refused = s.Refused,
             Classes = s.Classes,
             MacsRatio = s.MacsRatio,
             Reuse = s.Reuse,
@@ -414,6 +415,7 @@ public sealed class HttpSink : FrameSink
         {
             exchange.Unregister(client);
             _log.Info($"http: stream client {client.Id} ({client.Remote}) left after {client.Sent} frames, {client.SkippedNow(exchange.Sequence)} skipped");
+            MemoryTrim.Request();
         }
     }
 

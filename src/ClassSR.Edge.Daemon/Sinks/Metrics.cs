@@ -19,6 +19,12 @@ public static class Metrics
         Family(b, "classsr_frames_dropped_total", "counter", "Frames replaced by a newer one before the stage took them.");
         foreach (var (stage, n) in s.Drops)
             Sample(b, "classsr_frames_dropped_total", "stage", stage, n);
+        if (s.Refused.Count > 0)
+        {
+            Family(b, "classsr_clients_refused_total", "counter", "Connections refused because the sink had as many clients as it takes.");
+            foreach (var (sink, n) in s.Refused)
+                Sample(b, "classsr_clients_refused_total", "sink", sink, n);
+        }
         Family(b, "classsr_source_corrupt_frames_total", "counter", "Damaged source frames skipped.");
         Sample(b, "classsr_source_corrupt_frames_total", null, null, s.Source.CorruptFrames);
         Family(b, "classsr_source_reopens_total", "counter", "Attempts to open the source again after it failed.");

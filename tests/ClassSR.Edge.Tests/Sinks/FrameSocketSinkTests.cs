@@ -145,7 +145,7 @@ public class FrameSocketSinkTests
             Assert.True(fast.Sent >= 40);
             Assert.True(fast.Dropped < slow.Dropped);
             if (!OperatingSystem.IsWindows())
-                Assert.Equal((UnixFileMode)0b110_110_110, File.GetUnixFileMode(path));
+                Assert.Equal((UnixFileMode)0b110_110_000, File.GetUnixFileMode(path)); // owner and group only
         }
         finally
         {
@@ -153,6 +153,54 @@ public class FrameSocketSinkTests
             run.Dispose();
         }
         Assert.False(File.Exists(path), "the socket file outlived the sink");
+    }
+
+    [Fact]
+    public void Stalled_clients_hold_a_bounded_number_of_shared_frames_extra_clients_are_refused_and_a_dead_reader_is_dropped()
+    {
+        string path = SocketPath();
+        var socket = new FrameSocketSink(path, new Log(TextWriter.Null)) { StalledClientTimeout = TimeSpan.FromSeconds(1) };
+        socket.Bind();
+        using var run = new RunningPipeline(W, H, 100, socket);
+        var stalled = new List<Socket>();
+        try
+        {
+            // Clients that connect one after another and never read: each may pin the frame it is stuck on.
+            for (int i = 0; i < FrameSocketSink.MaxClients; i++)
+            {
+                stalled.Add(Connect(path, receiveBuffer: 1024));
+                Thread.Sleep(20);
+            }
+            var wait = Stopwatch.StartNew();
+            while (socket.Clients.Count < FrameSocketSink.MaxClients && wait.Elapsed < Timeout)
+                Thread.Sleep(10);
+            int peak = 0;
+            for (int i = 0; i < 20; i++)
+            {
+                peak = Math.Max(peak, socket.LiveMessages);
+                Thread.Sleep(20);
+            }
+            Assert.True(peak <= 2 * FrameSocketSink.MaxClients + 2, $"{peak} frame buffers for {FrameSocketSink.MaxClients} stalled clients");
+
+            // One more is refused: closed at once, and counted.
+            using (var extra = Connect(path))
+            {
+                var buffer = new byte[64];
+                Assert.Equal(0, extra.Receive(buffer));
+            }
+            Assert.Equal(1, socket.Refused);
+
+            // After the stall timeout they are all gone, and so are the frames they pinned.
+            wait.Restart();
+            while ((socket.Clients.Count > 0 || socket.LiveMessages > 4) && wait.Elapsed < Timeout)
+                Thread.Sleep(20);
+            Assert.Empty(socket.Clients);
+            Assert.True(socket.LiveMessages <= 4, $"{socket.LiveMessages} frame buffers after the clients left");
+        }
+        finally
+        {
+            foreach (var s in stalled) s.Dispose();
+        }
     }
 
     [Fact]
