@@ -60,6 +60,23 @@ public sealed class HttpSink : FrameSink
     readonly Ewma _encodeMs = new(), _captureToEncodedMs = new();
     readonly Clock _clock = new();
     long _encoded;
+    long _connections, _refused;
+
+    /// <summary>
+    /// Connections served at once (each /stream client is one). Beyond it a connection gets 503 and is closed, and
+    /// counted: an unauthenticated peer on a 0.0.0.0 listener cannot hold a file handle each without limit.
+    /// </summary>
+    public const int MaxConnections = 64;
+    /// <summary>/stream clients at once, both views together.</summary>
+    public const int MaxStreamClients = MaxConnections / 2;
+    /// <summary>A connection that sends no complete request within this is closed (Kestrel's keep-alive and request-headers timeouts).</summary>
+    public static readonly TimeSpan IdleRequestTimeout = TimeSpan.FromSeconds(5);
+    const string BusyText = "too many connections; try later\n";
+    static readonly byte[] Busy = Encoding.ASCII.GetBytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n" +
+        $"Connection: close\r\nContent-Length: {BusyText.Length}\r\n\r\n{BusyText}");
+
+    /// <summary>Connections refused because <see cref="MaxConnections"/> were open, and streams beyond <see cref="MaxStreamClients"/>.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
     WebApplication? _app;
 
     public HttpSink(HttpOptions options, Log log) : base("encode")
@@ -96,7 +113,27 @@ public sealed class HttpSink : FrameSink
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(new IPEndPoint(_options.Listen.Address, _options.Listen.Port));
+            // A connection that sends nothing (before its first request, or between two) is closed after this.
+            k.Limits.RequestHeadersTimeout = IdleRequestTimeout;
+            k.Limits.KeepAliveTimeout = IdleRequestTimeout;
+            k.Listen(new IPEndPoint(_options.Listen.Address, _options.Listen.Port), l => l.Use(next => async connection =>
+            {
+                try
+                {
+                    if (Interlocked.Increment(ref _connections) > MaxConnections)
+                    {
+                        Interlocked.Increment(ref _refused);
+                        await connection.Transport.Output.WriteAsync(Busy).ConfigureAwait(false);
+                        await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                        return;
+                    }
+                    await next(connection).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _connections);
+                }
+            }));
         });
         var app = builder.Build();
         app.Run(HandleAsync);
@@ -230,7 +267,7 @@ public sealed class HttpSink : FrameSink
             Fps = new StageFigures { Captured = s.Fps.Captured, Processed = s.Fps.Processed, Encoded = _encodedRate.Rate(now) },
             Frames = new StageCounts { Captured = s.Frames.Captured, Processed = s.Frames.Processed, Encoded = Interlocked.Read(ref _encoded) },
             Drops = s.Drops,
-            Refused = s.Refused,
+            Refused = new Dictionary<string, long>(s.Refused) { ["http"] = Refused },
             Classes = s.Classes,
             MacsRatio = s.MacsRatio,
             Reuse = s.Reuse,
@@ -360,6 +397,15 @@ public sealed class HttpSink : FrameSink
     async Task StreamAsync(HttpContext ctx, JpegExchange exchange)
     {
         var response = ctx.Response;
+        // Streams take at most half the connections, so /state, /metrics and snapshots stay reachable.
+        if (_exchange.Clients().Length + _bicubic.Clients().Length >= MaxStreamClients)
+        {
+            Interlocked.Increment(ref _refused);
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.Headers.Connection = "close";
+            await response.WriteAsync(BusyText, ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
         response.ContentType = "multipart/x-mixed-replace;boundary=" + Boundary;
         response.Headers.Pragma = "no-cache";
         if (HttpMethods.IsHead(ctx.Request.Method))

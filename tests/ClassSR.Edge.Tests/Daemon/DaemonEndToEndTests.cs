@@ -91,6 +91,79 @@ public class DaemonEndToEndTests
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.GetAsync("stream?view=nearest")).StatusCode);
     }
 
+    [Fact]
+    public async Task Connections_beyond_the_cap_get_503_and_are_counted_and_idle_ones_are_closed()
+    {
+        string clip = Clip(TestImages.TemporaryDirectory());
+        using var daemon = new DaemonProcess("--source", "y4m:" + clip, "--loop", "--listen", "127.0.0.1:0",
+            "--models", QuickModels, "--mode", "bicubic", "--seconds", "60");
+        var url = daemon.WaitForUrl(StartTimeout);
+        const int extra = 6, cap = ClassSR.Edge.Daemon.Sinks.HttpSink.MaxConnections;
+        var idle = new List<TcpClient>();
+        try
+        {
+            for (int i = 0; i < cap; i++)
+            {
+                var c = new TcpClient();
+                await c.ConnectAsync(url.Host, url.Port);
+                idle.Add(c);
+            }
+            await Task.Delay(300);
+            int refused = 0;
+            for (int i = 0; i < extra; i++)
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(url.Host, url.Port);
+                c.GetStream().ReadTimeout = 5000;
+                var buffer = new byte[256];
+                int n = c.GetStream().Read(buffer);
+                if (Encoding.ASCII.GetString(buffer, 0, n).StartsWith("HTTP/1.1 503", StringComparison.Ordinal))
+                    refused++;
+            }
+            Assert.Equal(extra, refused);
+
+            // A connection that never sends a request is closed by the server.
+            var first = idle[0].GetStream();
+            first.ReadTimeout = 10_000;
+            var sw = Stopwatch.StartNew();
+            Assert.Equal(0, first.Read(new byte[16]));
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(9), $"an idle connection stayed open {sw.Elapsed}");
+        }
+        finally
+        {
+            foreach (var c in idle) c.Dispose();
+        }
+        await Task.Delay(500);
+        // Streams take at most half the connections: one more gets 503, and /state still answers beside them.
+        var streams = new List<TcpClient>();
+        try
+        {
+            for (int i = 0; i <= ClassSR.Edge.Daemon.Sinks.HttpSink.MaxStreamClients; i++)
+            {
+                var c = new TcpClient { ReceiveBufferSize = 1024 };
+                await c.ConnectAsync(url.Host, url.Port);
+                await c.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET /stream HTTP/1.1\r\nHost: {url.Authority}\r\n\r\n"));
+                streams.Add(c);
+                await Task.Delay(20);
+            }
+            var last = streams[^1].GetStream();
+            last.ReadTimeout = 5000;
+            var buffer = new byte[64];
+            int n = last.Read(buffer);
+            Assert.StartsWith("HTTP/1.1 503", Encoding.ASCII.GetString(buffer, 0, n));
+            using var during = Client(url);
+            Assert.True((await during.GetAsync("state")).IsSuccessStatusCode);
+        }
+        finally
+        {
+            foreach (var c in streams) c.Dispose();
+        }
+        using var http = Client(url);
+        using var state = JsonDocument.Parse(await http.GetStringAsync("state"));
+        Assert.True(state.RootElement.GetProperty("refused").GetProperty("http").GetInt64() >= extra + 1);
+        Assert.Contains("classsr_clients_refused_total{sink=\"http\"} ", await http.GetStringAsync("metrics"));
+    }
+
     static HttpClient Client(Uri url) => new() { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
 
     [Fact]
