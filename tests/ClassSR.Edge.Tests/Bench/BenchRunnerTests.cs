@@ -84,6 +84,25 @@ public class BenchRunnerTests
     }
 
     [Fact]
+    public void A_clip_that_opens_black_has_a_finite_psnr_and_its_corrupt_frame_is_counted()
+    {
+        // Bicubic upscales a black frame exactly; averaging per-frame PSNRs made the mean "Infinity". Pooled, it is a
+        // number. The second frame is cut short: skipped, and counted in the report; the two scored are the black one and a picture.
+        string dir = TestImages.TemporaryDirectory();
+        var picture = new YuvFrame(128, 96);
+        ColorConvert.RgbToYuv(TestImages.Synthetic(128, 96), 128, 96, picture);
+        string y4m = new ClassSR.Edge.Tests.Daemon.Y4mFile(128, 96, "30:1").Frame(16).Frame(16, truncateTo: 100).Frame(picture)
+            .Save(dir, "black.y4m");
+        var r = BenchTestData.Run(y4m, new PowerChoice(null, "none here"), modes: "bicubic").Report;
+        var q = r.Modes[0].Quality!;
+        Assert.True(double.IsFinite(q.PsnrY) && q.PsnrY is > 10 and < 99, $"PSNR-Y {q.PsnrY}");
+        Assert.Equal(1, r.Source.CorruptFrames);
+        string json = Path.Combine(dir, "bench.json");
+        BenchReportFile.Save(json, r);
+        Assert.DoesNotContain("Infinity", File.ReadAllText(json));
+    }
+
+    [Fact]
     public void With_reuse_a_still_clip_reports_the_reused_share_per_mode_in_json_csv_and_html()
     {
         string dir = TestImages.TemporaryDirectory();
