@@ -11,7 +11,7 @@ namespace ClassSR.Edge.Daemon.Config;
 
 /// <summary>The configuration file is wrong; the message is one line naming the file, the key and the reason.</summary>
 // An ArgumentException so the CLI reports it as one line with exit status 1, like other bad input.
-public sealed class ConfigException(string message) : ArgumentException(message);
+public sealed class ConfigException(string message) : ArgumentException(Printable.Of(message));
 
 /// <summary>
 /// What the configuration file asked for, checked: every member is null where the file did not say, so the

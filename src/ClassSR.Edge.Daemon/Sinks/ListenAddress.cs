@@ -14,7 +14,7 @@ public readonly record struct ListenAddress(IPAddress Address, int Port)
     {
         int colon = text.LastIndexOf(':');
         if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
-            throw new FormatException($"'{text}' is not ADDR:PORT (e.g. 127.0.0.1:8080)");
+            throw new FormatException(Printable.Of($"'{text}' is not ADDR:PORT (e.g. 127.0.0.1:8080)"));
         string host = text[..colon];
         if (host.StartsWith('[') && host.EndsWith(']'))
             host = host[1..^1];
@@ -22,7 +22,7 @@ public readonly record struct ListenAddress(IPAddress Address, int Port)
         {
             "localhost" => IPAddress.Loopback,
             "*" or "" => IPAddress.Any,
-            _ => IPAddress.TryParse(host, out var a) ? a : throw new FormatException($"'{host}' is not an IP address (names other than localhost are not resolved)"),
+            _ => IPAddress.TryParse(host, out var a) ? a : throw new FormatException(Printable.Of($"'{host}' is not an IP address (names other than localhost are not resolved)")),
         };
         // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is that IPv4 address: the server cannot bind the mapped form.
         if (address.IsIPv4MappedToIPv6)

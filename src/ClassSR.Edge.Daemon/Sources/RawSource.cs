@@ -30,13 +30,13 @@ public readonly record struct RawFormat(int Width, int Height, RawPixelFormat Pi
             || !int.TryParse(spec.AsSpan(0, x), NumberStyles.None, CultureInfo.InvariantCulture, out int w)
             || !int.TryParse(spec.AsSpan(x + 1, colon - x - 1), NumberStyles.None, CultureInfo.InvariantCulture, out int h)
             || w < 1 || h < 1 || (long)w * h > 64L * 1024 * 1024)
-            throw new FormatException($"'{spec}' is not WxH:i420|nv12|yuyv");
+            throw new FormatException(Printable.Of($"'{spec}' is not WxH:i420|nv12|yuyv"));
         var pixels = spec[(colon + 1)..] switch
         {
             "i420" => RawPixelFormat.I420,
             "nv12" => RawPixelFormat.Nv12,
             "yuyv" => RawPixelFormat.Yuyv,
-            var f => throw new FormatException($"'{f}' is not one of i420, nv12, yuyv"),
+            var f => throw new FormatException(Printable.Of($"'{f}' is not one of i420, nv12, yuyv")),
         };
         return new RawFormat(w, h, pixels);
     }

@@ -29,6 +29,11 @@ public static class ImageFile
         if (data.Length == 0)
             throw ImageFormatException.ForFile(path, "file is empty");
 
+        // JPEG through libturbojpeg, as camera frames are: stb_image's JPEG reader loops for ever on some damaged files
+        // (one with an APP0 segment longer than the file, found by the parser fuzzing tests).
+        if (data.Length >= 2 && data[0] == 0xFF && data[1] == 0xD8)
+            return LoadJpeg(path, data);
+
         ImageResult image;
         try
         {
@@ -46,6 +51,27 @@ public static class ImageFile
         if (image.Data.Length < expected)
             throw ImageFormatException.ForFile(path, $"decoder returned {image.Data.Length} bytes for {image.Width}x{image.Height}");
         return (image.Data, image.Width, image.Height);
+    }
+
+    /// <summary>Decoded images are refused above this many pixels: a damaged header must not ask for gigabytes.</summary>
+    public const long MaxPixels = 64L * 1024 * 1024;
+
+    static (byte[] Rgb, int Width, int Height) LoadJpeg(string path, byte[] data)
+    {
+        using var decoder = new JpegDecoder();
+        try
+        {
+            var header = decoder.ReadHeader(data);
+            if ((long)header.Width * header.Height > MaxPixels)
+                throw ImageFormatException.ForFile(path, $"{header.Width}x{header.Height} is larger than {MaxPixels / (1024 * 1024)} megapixels");
+            var rgb = new byte[3 * header.Width * header.Height];
+            decoder.DecodeRgb(data, rgb);
+            return (rgb, header.Width, header.Height);
+        }
+        catch (ImageFormatException e) when (e.Path is null)
+        {
+            throw ImageFormatException.ForFile(path, e.Message.Replace("cannot decode JPEG: ", "", StringComparison.Ordinal), e);
+        }
     }
 
     /// <summary>
