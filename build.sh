@@ -119,7 +119,7 @@ case "${1:-}" in
     mkdir -p artifacts
     deps
     CLASSSR_FUZZ_ITERATIONS=${2:-100000} dotnet test tests/ClassSR.Edge.Tests -c Release --nologo \
-      --filter "FullyQualifiedName~ClassSR.Edge.Tests.Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "fuzz |Passed|Failed|error" ;;
+      --filter "FullyQualifiedName~ClassSR.Edge.Tests.Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "fuzz |Passed|Failed|error|Error Message" -A1 ;;
   soak)
     mkdir -p artifacts
     [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64

@@ -33,6 +33,8 @@ public static class ImageFile
         // (one with an APP0 segment longer than the file, found by the parser fuzzing tests).
         if (data.Length >= 2 && data[0] == 0xFF && data[1] == 0xD8)
             return LoadJpeg(path, data);
+        if (DeclaredSize(data) is { } size && (long)size.Width * size.Height > MaxPixels)
+            throw ImageFormatException.ForFile(path, $"{size.Width}x{size.Height} is larger than {MaxPixels / (1024 * 1024)} megapixels");
 
         ImageResult image;
         try
@@ -54,7 +56,19 @@ public static class ImageFile
     }
 
     /// <summary>Decoded images are refused above this many pixels: a damaged header must not ask for gigabytes.</summary>
-    public const long MaxPixels = 64L * 1024 * 1024;
+    public const long MaxPixels = 16L * 1024 * 1024;
+
+    /// <summary>The size a PNG (IHDR) or BMP (info header) declares, read before decoding; null for other formats.</summary>
+    static (long Width, long Height)? DeclaredSize(byte[] d)
+    {
+        if (d.Length >= 24 && d[0] == 0x89 && d[1] == (byte)'P' && d[2] == (byte)'N' && d[3] == (byte)'G')
+            return (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(16)),
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(20)));
+        if (d.Length >= 26 && d[0] == (byte)'B' && d[1] == (byte)'M')
+            return (Math.Abs((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(d.AsSpan(18))),
+                Math.Abs((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(d.AsSpan(22))));
+        return null;
+    }
 
     static (byte[] Rgb, int Width, int Height) LoadJpeg(string path, byte[] data)
     {

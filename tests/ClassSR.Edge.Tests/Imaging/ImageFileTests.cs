@@ -80,4 +80,26 @@ public sealed class ImageFileTests : IDisposable
         for (int i = 0; i < rgb.Length; i += 3)
             Assert.True(rgb[i] == rgb[i + 1] && rgb[i] == rgb[i + 2], $"pixel {i / 3} is not grey");
     }
+
+    [Fact]
+    public void A_jpeg_whose_first_segment_runs_past_the_end_is_refused_not_decoded_for_ever()
+    {
+        // Found by the parser fuzzing: stb_image looped on this. JPEG files now go through libturbojpeg.
+        string dir = TestImages.TemporaryDirectory();
+        string good = Path.Combine(dir, "good.jpg");
+        ImageFile.Save(good, TestImages.Synthetic(24, 16), 24, 16, 80);
+        var bytes = File.ReadAllBytes(good);
+        Assert.Equal(0xE0, bytes[3]); // APP0
+        bytes[4] = 0x01;
+        bytes[5] = 0x01;             // a 257-byte segment in a file cut to 208 bytes
+        string bad = Path.Combine(dir, "bad.jpg");
+        File.WriteAllBytes(bad, bytes[..208]);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<ImageFormatException>(() => ImageFile.Load(bad));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.StartsWith($"cannot decode '{bad}': ", e.Message);
+        // And a good JPEG still loads, at its size.
+        var (_, w, h) = ImageFile.Load(good);
+        Assert.Equal((24, 16), (w, h));
+    }
 }
