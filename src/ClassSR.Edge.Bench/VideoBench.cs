@@ -229,19 +229,19 @@ static class VideoBench
         }
     }
 
-    /// <summary>Pooled PSNR: the mean squared error over every frame, so one exact frame does not make the mean infinite.</summary>
+    /// <summary>Pooled PSNR (<see cref="Metrics.PooledPsnr"/>): the mean squared error over every frame.</summary>
     sealed class PooledPsnr
     {
         double _mse;
         int _n;
 
-        public void Add(double psnr)
+        public void Add(double mse)
         {
-            _mse += double.IsPositiveInfinity(psnr) ? 0 : 255.0 * 255.0 / Math.Pow(10, psnr / 10);
+            _mse += mse;
             _n++;
         }
 
-        public double? Value => _n == 0 ? null : _mse == 0 ? 99 : 10 * Math.Log10(255.0 * 255.0 / (_mse / _n));
+        public double? Value => _n == 0 ? null : Metrics.PooledPsnr(_mse / _n);
     }
 
     abstract class ModeRun(string name, VideoClip clip) : IDisposable
@@ -304,7 +304,7 @@ static class VideoBench
             for (int i = 0; i < Clip.Lr.Length; i++)
             {
                 up.Upscale(Clip.Lr[i], _out);
-                psnr.Add(Metrics.PsnrY(_out.Y, hr[i].Y, _out.Width, _out.Height));
+                psnr.Add(Metrics.MseY(_out.Y, hr[i].Y, _out.Width, _out.Height));
             }
             Result.Psnr = psnr.Value;
             // The timed rounds start from the clip's first frame with an empty cache, as a stream would.
@@ -365,7 +365,7 @@ static class VideoBench
                 System.Runtime.InteropServices.Marshal.Copy(_output.Data, rgb, 0, rgb.Length);
                 for (int p = 0; p < rgb.Length; p += 3) (rgb[p], rgb[p + 2]) = (rgb[p + 2], rgb[p]);
                 ColorConvert.RgbToYuv(rgb, w, h, y);
-                psnr.Add(Metrics.PsnrY(y.Y, hr[i].Y, w, h));
+                psnr.Add(Metrics.MseY(y.Y, hr[i].Y, w, h));
             }
             Result.Psnr = psnr.Value;
         }

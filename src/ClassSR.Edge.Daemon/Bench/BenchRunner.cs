@@ -284,9 +284,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             mse += Metrics.MseY(output.Y, truth[i].Y, output.Width, output.Height);
             ssim += Metrics.SsimY(output.Y, truth[i].Y, output.Width, output.Height);
         }
-        // The squared error pooled over the frames, as video quality is reported: one exact frame (a black one, say)
-        // leaves the figure finite. An exact run of frames is capped at 99 dB, so the field stays a number.
-        double psnr = mse == 0 ? 99 : Math.Min(99, 10 * Math.Log10(255.0 * 255.0 / (mse / n)));
+        double psnr = Metrics.PooledPsnr(mse / n);
         r.Quality = new QualityResult { PsnrY = Math.Round(psnr, 4), SsimY = Math.Round(ssim / n, 5), Frames = n };
     }
 

@@ -124,6 +124,12 @@ public static class Metrics
         }
     }
 
+    /// <summary>
+    /// Video's PSNR: of the mean squared error pooled over the frames, so one exact frame (a black one) leaves it
+    /// finite; an exact run is capped at 99 dB, so the figure stays a number.
+    /// </summary>
+    public static double PooledPsnr(double meanMse) => meanMse == 0 ? 99 : Math.Min(99, FromMse(meanMse));
+
     private static double FromMse(double mse) => mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(Peak * Peak / mse);
 
     // Separable: the 2-D window is the outer product of the normalised 1-D Gaussian. Filtering x, y, x², y², xy
