@@ -6,6 +6,7 @@
 #   ./build.sh publish-arm64   cross-built native AOT linux-arm64 into artifacts/linux-arm64/
 #   ./build.sh bench      the benchmark (figures printed, JSON written to artifacts/bench.json)
 #   ./build.sh soak [S]   the daemon's start-to-first-frame and steady RSS over S seconds
+#   ./build.sh hold       the frame-budget controller's figures: paced bench with and without a competing load
 #   ./build.sh fuzz [N]   the parser fuzzing tests with N mutated inputs per parser (the test command runs a few thousand)
 #   ./build.sh deb        the arm64 .deb from artifacts/linux-arm64 (deploy-arm64/build-deb.sh)
 #   ./build.sh deps       install the Debian packages only
@@ -120,6 +121,11 @@ case "${1:-}" in
     deps
     CLASSSR_FUZZ_ITERATIONS=${2:-100000} dotnet test tests/ClassSR.Edge.Tests -c Release --nologo \
       --filter "FullyQualifiedName~ClassSR.Edge.Tests.Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "fuzz |Passed|Failed|error|Error Message" -A1 ;;
+  hold)
+    mkdir -p artifacts
+    [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64
+    deps ffmpeg python3-pil
+    exec src/ClassSR.Edge.Bench/hold.sh "${@:2}" ;;
   soak)
     mkdir -p artifacts
     [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64
@@ -129,5 +135,5 @@ case "${1:-}" in
     mkdir -p artifacts
     [[ -x artifacts/linux-x64/classsr-edge && -z "$(find src models-int8 -newer artifacts/linux-x64/classsr-edge -type f -print -quit)" ]] || publish linux-x64
     exec artifacts/linux-x64/classsr-edge run "${@:2}" ;;
-  *) sed -n '2,11p' "$0"; exit 2 ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
 esac

@@ -168,5 +168,18 @@ public sealed class Args
             throw new UsageException($"--refresh-every {o.RefreshEvery} {bad2}");
     }
 
+    /// <summary>The frame-budget controller (run, bench): --target-fps N|source|off and --latency-budget MS|auto, over the file's keys.</summary>
+    public ClassSR.Edge.Daemon.Pipeline.BudgetOptions Budget(string? fileTarget, string? fileBudget)
+    {
+        string target = Get("target-fps") ?? fileTarget ?? "source", budget = Get("latency-budget") ?? fileBudget ?? "auto";
+        (bool enabled, double? fps) t;
+        double? ms;
+        try { t = ClassSR.Edge.Daemon.Pipeline.BudgetOptions.ParseTarget(target); }
+        catch (FormatException e) { throw new UsageException($"--target-fps {target} {e.Message}"); }
+        try { ms = ClassSR.Edge.Daemon.Pipeline.BudgetOptions.ParseBudget(budget); }
+        catch (FormatException e) { throw new UsageException($"--latency-budget {budget} {e.Message}"); }
+        return new() { Enabled = t.enabled, TargetFps = t.fps, LatencyBudgetMs = ms };
+    }
+
     public ModelSet Models() => ModelSet.Load(Get("models") ?? ModelSet.DefaultDirectory());
 }

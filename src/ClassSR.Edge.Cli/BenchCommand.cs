@@ -12,7 +12,7 @@ namespace ClassSR.Edge.Cli;
 /// <summary>`classsr-edge bench`: the field benchmark (modes x fps, latency, CPU, heat, quality, energy) and --compare.</summary>
 public static class BenchCommand
 {
-    static readonly HashSet<string> Flags = ["hr"];
+    static readonly HashSet<string> Flags = ["hr", "paced"];
 
     public static int Run(ReadOnlySpan<string> argv)
     {
@@ -49,6 +49,9 @@ public static class BenchCommand
                 Threads = a.Int("threads", Environment.ProcessorCount),
                 Models = a.Get("models") ?? file.Models ?? ModelSet.DefaultDirectory(),
                 PowerRateHz = a.Get("power-rate") is null ? null : Positive(a, "power-rate", 100),
+                Paced = a.Flag("paced"),
+                Budget = a.Budget(file.TargetFps, file.LatencyBudget),
+                Load = a.Get("load") is { } load ? ParseLoad(load) : null,
             };
         }
         catch (FormatException e)
@@ -56,6 +59,8 @@ public static class BenchCommand
             throw new UsageException(e.Message);
         }
         a.RejectUnknown();
+        if (options.Load is { } l && l.End > options.Seconds)
+            throw new UsageException($"--load {l.Start.ToString(CultureInfo.InvariantCulture)}-{l.End.ToString(CultureInfo.InvariantCulture)} ends after the {options.Seconds.ToString(CultureInfo.InvariantCulture)} s window (--seconds)");
         if (options.Modes.Count == 0)
             throw new UsageException("--modes names no mode");
 
@@ -136,9 +141,30 @@ public static class BenchCommand
             sb.Append(inv, $"{m.Name,-14} {m.Precision,-44} {(m.Reuse ? m.ReusedShare.ToString("P0", inv) : "off"),6} {m.Fps,7:0.00} {m.LatencyMs.EndToEnd.P50,8:0.0} {m.LatencyMs.EndToEnd.P99,7:0.0} {m.CpuPercent,6:0} ")
               .Append(inv, $"{(m.Quality is { } q ? q.PsnrY.ToString("0.00", inv) : "-"),7} {(m.Energy is { } e ? e.MeanWatts.ToString("0.00", inv) : "-"),6} ")
               .Append(inv, $"{(m.Energy is { } e2 ? e2.MjPerFrame.ToString("0.0", inv) : "-"),9}\n");
+        if (r.Modes.Any(m => m.Paced != null))
+        {
+            sb.Append(inv, $"\npaced at the source's rate{(r.Modes.FirstOrDefault(m => m.Paced?.LoadStartS != null)?.Paced is { } pl ? string.Create(inv, $", a busy loop on one core from {pl.LoadStartS} to {pl.LoadEndS} s") : "")}:\n");
+            sb.Append(inv, $"{"mode",-18} {"delivered",10} {"late",5} {"p99 ms",7} {"PSNR-Y",7} {"before",7} {"during",7} {"after",7} {"level",5} {"back in s",9}\n");
+            string D(double? v) => v is { } x ? x.ToString("0.00", inv) : "-";
+            foreach (var m in r.Modes.Where(m => m.Paced != null))
+            {
+                var p = m.Paced!;
+                sb.Append(inv, $"{m.Name,-18} {p.DeliveredShare,10:P1} {p.LateFrames,5} {m.LatencyMs.EndToEnd.P99,7:0.0} {D(p.PsnrY),7} {D(p.PsnrYBefore),7} {D(p.PsnrYDuring),7} {D(p.PsnrYAfter),7} {p.MaxLevel,5} {D(p.RecoverySeconds),9}\n");
+            }
+        }
         sb.Append(r.Power.Sensor is { } s ? $"power: {s}{(r.Power.Simulated ? " (SIMULATED)" : "")}, sampled at {r.Power.AchievedRateHz?.ToString("0.#", inv)} Hz\n"
             : $"energy not measured: {r.Power.Missing}\n");
         return sb.ToString();
+    }
+
+    /// <summary>--load START-END: seconds into each timed window.</summary>
+    static (double, double) ParseLoad(string text)
+    {
+        var parts = text.Split('-');
+        if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double a)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double b) && a >= 0 && b > a)
+            return (a, b);
+        throw new UsageException($"--load: '{text}' is not START-END in seconds (0 <= START < END)");
     }
 
     static double Positive(Args a, string name, double fallback)

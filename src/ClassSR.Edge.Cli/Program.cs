@@ -20,6 +20,7 @@ namespace ClassSR.Edge.Cli
                                [--jpeg-quality Q] [--frames-socket PATH|none] [--led-pin N] [--button-pin N] [--gpio-chip N]
                                [--mode ...] [--precision ...] [--models DIR] [--seconds N] [--log-level L] [--config FILE]
                                [--reuse on|off] [--reuse-threshold T] [--refresh-every N]
+                               [--target-fps N|source|off] [--latency-budget MS|auto]
               classsr-edge check-config FILE
               classsr-edge bench [--source y4m:PATH|PATH.y4m|DIR|synthetic|raw:PATH] [--hr] [--seconds 5] [--warmup 1] [--idle 2]
                                  [--modes bicubic,small,medium,large-fp32,large-int8,classsr-fp32,classsr-int8,classsr-auto]
@@ -27,6 +28,7 @@ namespace ClassSR.Edge.Cli
                                  [--power-rate HZ] [--marker-pin N|sim|none] [--sysfs-root DIR] [--quality-frames N] [--max-frames N]
                                  [--out DIR] [--models DIR] [--threads N] [--config FILE]
                                  [--reuse on|off] [--reuse-threshold T] [--refresh-every N]
+                                 [--paced] [--load START-END] [--target-fps N|source|off] [--latency-budget MS|auto]
               classsr-edge bench --compare A.json B.json
             """;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.Daemon.Devices.Gpio;
+using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
@@ -10,7 +11,7 @@ using ClassSR.Edge.Models;
 namespace ClassSR.Edge.Cli;
 
 /// <summary>Everything a run was asked for: the configuration file with the command line laid over it.</summary>
-public sealed record RunSettings(DaemonOptions Daemon, EngineOptions Engine, string ModelsDirectory, LogLevel LogLevel);
+public sealed record RunSettings(DaemonOptions Daemon, EngineOptions Engine, string ModelsDirectory, LogLevel LogLevel, BudgetOptions Budget);
 
 /// <summary>`classsr-edge run`: the daemon. Parses flags and the configuration file into <see cref="DaemonOptions"/> and hands over.</summary>
 public static class RunCommand
@@ -37,6 +38,7 @@ public static class RunCommand
                 Watchdog = notifier is null ? null : SystemdNotifier.WatchdogInterval(),
                 Reload = () => Reload(args, path, configPath is null, ref settings, log),
                 MakeUpscaler = mode => MakeUpscaler(settings, mode),
+                Budget = () => settings.Budget,
             };
         }
         catch (ArgumentException e)
@@ -56,7 +58,8 @@ public static class RunCommand
 
     /// <summary>
     /// SIGHUP: the file is read again and the command line laid over it again, so flags keep winning. Mode,
-    /// precision, models, reuse, reuse_threshold, refresh_every and log_level apply live (a new upscaler is swapped in between frames); the rest
+    /// precision, models, reuse, reuse_threshold, refresh_every and log_level apply live (a new upscaler is swapped in between frames),
+    /// target_fps and latency_budget too (the controller takes them between frames, keeping the upscaler); the rest
     /// shapes sockets and threads set up at start and needs a restart, which is logged.
     /// </summary>
     static Upscaler? Reload(string[] args, string path, bool optional, ref RunSettings current, Log log)
@@ -84,7 +87,9 @@ public static class RunCommand
         bool engineChanged = oe.Mode != ne.Mode || oe.Precision != ne.Precision || current.ModelsDirectory != next.ModelsDirectory
             || oe.Reuse != ne.Reuse || oe.ReuseThreshold != ne.ReuseThreshold || oe.RefreshEvery != ne.RefreshEvery;
         // Applied parts only: what needs a restart stays as it runs, so a later reload compares against that.
-        current = current with { Engine = next.Engine, ModelsDirectory = next.ModelsDirectory, LogLevel = next.LogLevel };
+        if (current.Budget != next.Budget)
+            log.Info($"reload: target fps {next.Budget.TargetText}, latency budget {(next.Budget.LatencyBudgetMs is { } ms ? ms.ToString(CultureInfo.InvariantCulture) + " ms" : "auto")}");
+        current = current with { Engine = next.Engine, ModelsDirectory = next.ModelsDirectory, LogLevel = next.LogLevel, Budget = next.Budget };
         if (!engineChanged)
         {
             log.Info("reload: configuration read; nothing to change in the upscaler");
@@ -164,6 +169,7 @@ public static class RunCommand
         if (!precisionFlag && file.Precision is { } p)
             engine.Precision = p;
         a.Reuse(engine, file.Reuse, file.ReuseThreshold, file.RefreshEvery);
+        var budget = a.Budget(file.TargetFps, file.LatencyBudget);
         string models = a.Get("models") ?? file.Models ?? ModelSet.DefaultDirectory();
         LogLevel level = a.Get("log-level") switch
         {
@@ -171,6 +177,6 @@ public static class RunCommand
             var v => ConfigFile.ParseLogLevel(v) ?? throw new UsageException($"--log-level: '{v}' is not one of {ConfigFile.LogLevelNames}"),
         };
         a.RejectUnknown();
-        return new RunSettings(options, engine, models, level);
+        return new RunSettings(options, engine, models, level, budget);
     }
 }

@@ -46,6 +46,9 @@ public sealed class DaemonHost
     /// </summary>
     public Func<UpscaleMode, Upscaler>? MakeUpscaler { get; init; }
 
+    /// <summary>What the frame-budget controller holds to, read at start and again after each reload; null: off.</summary>
+    public Func<BudgetOptions>? Budget { get; init; }
+
     /// <summary>Opens the LED and button lines; the board's GPIO unless a test hands in its twin.</summary>
     public Func<GpioOptions, IGpioPins> OpenGpio { get; init; } = options => new GpioPins(options);
 
@@ -140,6 +143,8 @@ public sealed class DaemonHost
                 {
                     if (make() is { } next)
                         p.ReplaceUpscaler(next);
+                    if (Budget is { } budget)
+                        p.Budget = budget();
                 }
                 catch (Exception e) when (e is ArgumentException or FormatException or IOException or UnauthorizedAccessException
                     or ClassSR.Edge.Models.ModelException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
@@ -219,6 +224,8 @@ public sealed class DaemonHost
             // Upscalers built by reloads are the host's; the caller's stays the caller's.
             Retired = u => { if (!ReferenceEquals(u, upscaler)) u.Dispose(); },
         };
+        if (Budget is { } budgetNow)
+            pipeline.Budget = budgetNow();
         running = pipeline;
         if (http != null)
         {

@@ -6,7 +6,7 @@ namespace ClassSR.Edge.Daemon.Bench;
 /// <summary>Per-frame samples of the timed windows, one row per frame, with the power drawn when it arrived.</summary>
 public static class BenchCsv
 {
-    public const string Header = "mode,sequence,t_s,queue_ms,upscale_ms,classify_ms,branches_ms,deliver_ms,end_to_end_ms,macs_ratio,simple,medium,hard,reused,watts";
+    public const string Header = "mode,sequence,t_s,queue_ms,upscale_ms,classify_ms,branches_ms,deliver_ms,end_to_end_ms,macs_ratio,simple,medium,hard,reused,hold_level,watts";
 
     public static void Write(string path, BenchResult result)
     {
@@ -22,7 +22,7 @@ public static class BenchCsv
             string watts = trace.Length == 0 ? "" : trace[k].Watts.ToString("0.####", inv);
             double t = (f.ArrivedTicks - result.StartTicks) / (double)System.Diagnostics.Stopwatch.Frequency;
             sb.Append(inv, $"{f.Mode},{f.Sequence},{t:0.######},{f.QueueMs:0.###},{f.UpscaleMs:0.###},{f.ClassifyMs:0.###},{f.BranchesMs:0.###},")
-              .Append(inv, $"{f.DeliverMs:0.###},{f.EndToEndMs:0.###},{f.MacsRatio:0.####},{f.Simple:0.####},{f.Medium:0.####},{f.Hard:0.####},{f.Reused:0.####},{watts}\n");
+              .Append(inv, $"{f.DeliverMs:0.###},{f.EndToEndMs:0.###},{f.MacsRatio:0.####},{f.Simple:0.####},{f.Medium:0.####},{f.Hard:0.####},{f.Reused:0.####},{f.Level},{watts}\n");
         }
         File.WriteAllText(path, sb.ToString());
     }

@@ -20,6 +20,8 @@ public sealed class BenchFrames
     public required string Spec { get; init; }
     /// <summary>Damaged frames the file held, skipped while loading.</summary>
     public long CorruptFrames { get; init; }
+    /// <summary>The rate the file says it was shot at (a y4m header's); 0 for an image folder.</summary>
+    public double Fps { get; init; }
 
     public const string GroundTruthText = "the source frames themselves (HR); the pipeline's input is each frame downscaled x4 " +
         "with BicubicResizer (MATLAB imresize bicubic, antialiased); PSNR-Y/SSIM-Y on the BT.601 luma plane, 4-pixel border crop";
@@ -36,6 +38,7 @@ public sealed class BenchFrames
     {
         List<YuvFrame> frames;
         long corrupt = 0;
+        double fps = 0;
         if (Directory.Exists(spec))
         {
             groundTruth = true;
@@ -63,15 +66,16 @@ public sealed class BenchFrames
             if (frames.Count == 0)
                 throw new IOException($"{spec}: no frames");
             corrupt = y4m.CorruptFrames;
+            fps = y4m.Header?.Fps ?? 0;
             if (groundTruth)
                 frames = [.. frames.Select(f => Crop(f, f.Width / 8 * 8, f.Height / 8 * 8))];
         }
         if (!groundTruth)
-            return new BenchFrames { Input = [.. frames], Spec = spec, CorruptFrames = corrupt };
+            return new BenchFrames { Input = [.. frames], Spec = spec, CorruptFrames = corrupt, Fps = fps };
         var (hw, hh) = (frames[0].Width, frames[0].Height);
         if (hw < 64 || hh < 64)
             throw new IOException($"{spec}: {hw}x{hh} is too small to downscale x4 for ground truth");
-        return new BenchFrames { Input = DownscaleX4(frames), Truth = [.. frames], Spec = spec, CorruptFrames = corrupt };
+        return new BenchFrames { Input = DownscaleX4(frames), Truth = [.. frames], Spec = spec, CorruptFrames = corrupt, Fps = fps };
     }
 
     /// <summary>Each frame downscaled x4 with our MATLAB-compatible bicubic, luma and chroma planes alike (sizes multiples of 8).</summary>
@@ -120,15 +124,19 @@ public sealed class BenchFrames
 /// previous, so a file runs as fast as the pipeline goes and none is dropped (a live source would instead
 /// be paced by its camera and drop what the upscaler cannot keep up with).
 /// </summary>
-public sealed class PreloadedSource(string name, YuvFrame[] frames) : IFrameSource
+/// <remarks>Paced (<paramref name="fps"/> above 0), it plays them at that rate instead, as a camera would.</remarks>
+public sealed class PreloadedSource(string name, YuvFrame[] frames, double fps = 0) : IFrameSource
 {
     readonly SemaphoreSlim _inFlight = new(1, 1);
+    readonly Pacer? _pacer = fps > 0 ? new Pacer(fps) : null;
     int _next;
 
     public string Name => name;
     public int Width => frames[0].Width;
     public int Height => frames[0].Height;
-    public double Fps => 0;
+    public double Fps => fps;
+    /// <summary>The index in the preloaded frames of the frame with pipeline sequence number <paramref name="sequence"/> (from 1).</summary>
+    public int IndexOf(long sequence) => (int)((sequence - 1) % frames.Length);
     public bool EndIsFinal => false;
     public long CorruptFrames => 0;
 
@@ -137,6 +145,14 @@ public sealed class PreloadedSource(string name, YuvFrame[] frames) : IFrameSour
     public bool Read(YuvFrame destination, out long capturedTicks, CancellationToken cancel)
     {
         capturedTicks = 0;
+        if (_pacer != null)
+        {
+            if (!_pacer.Wait(cancel))
+                return false;
+            frames[_next++ % frames.Length].CopyTo(destination);
+            capturedTicks = Stopwatch.GetTimestamp();
+            return true;
+        }
         try
         {
             // Bounded, so a frame lost on the way (it should not be) stalls the run for a moment, not forever.
@@ -165,10 +181,11 @@ public sealed class PreloadedSource(string name, YuvFrame[] frames) : IFrameSour
 /// <summary>One frame as the bench sink saw it.</summary>
 public readonly record struct FrameRecord(string Mode, long Sequence, long ArrivedTicks, double QueueMs, double UpscaleMs,
     double ClassifyMs, double BranchesMs, double DeliverMs, double EndToEndMs, double MacsRatio, double Simple, double Medium, double Hard,
-    double Reused);
+    double Reused, int Level = 0, double Mse = double.NaN);
 
 /// <summary>Records every frame's stage timestamps and routing as it arrives at the end of the pipeline.</summary>
-public sealed class BenchSink(string mode, Action? delivered) : FrameSink("bench")
+/// <param name="score">Paced runs: the frame's squared error against its original, on the sink's thread; null: none.</param>
+public sealed class BenchSink(string mode, Action? delivered, Func<PipelineFrame, double>? score = null) : FrameSink("bench")
 {
     readonly Lock _gate = new();
     readonly List<FrameRecord> _records = [];
@@ -183,7 +200,7 @@ public sealed class BenchSink(string mode, Action? delivered) : FrameSink("bench
             var st = frame.Stats;
             var r = new FrameRecord(mode, frame.Sequence, now, Math.Max(0, toUpscaled - frame.UpscaleMs), frame.UpscaleMs,
                 st.ClassifyMs, st.BranchesMs, (now - frame.UpscaledTicks) * f, (now - frame.CapturedTicks) * f,
-                st.MacsRatio, st.Share(0), st.Share(1), st.Share(2), st.ReusedShare);
+                st.MacsRatio, st.Share(0), st.Share(1), st.Share(2), st.ReusedShare, frame.HoldLevel, score?.Invoke(frame) ?? double.NaN);
             lock (_gate)
                 _records.Add(r);
         }

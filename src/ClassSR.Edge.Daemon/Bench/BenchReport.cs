@@ -178,6 +178,33 @@ public sealed class ModeResult
     public string? QualityMissing { get; set; }
     public EnergyResult? Energy { get; set; }
     public string? EnergyMissing { get; set; }
+    /// <summary>With --paced: the source played at its own rate; what was delivered and how it looked.</summary>
+    public PacedResult? Paced { get; set; }
+}
+
+/// <summary>A paced run: the file played at its own rate, frames the upscaler could not keep up with dropped.</summary>
+public sealed class PacedResult
+{
+    /// <summary>The frame-budget controller was on (the mode's name ends in +hold).</summary>
+    public bool Hold { get; set; }
+    public double SourceFps { get; set; }
+    public double BudgetMs { get; set; }
+    /// <summary>Frames the source delivered in the window, and those that reached the sink.</summary>
+    public long SourceFrames { get; set; }
+    public long Delivered { get; set; }
+    public double DeliveredShare { get; set; }
+    public long LateFrames { get; set; }
+    /// <summary>The competing busy loop (--load), in seconds from the window's start; null: no load.</summary>
+    public double? LoadStartS { get; set; }
+    public double? LoadEndS { get; set; }
+    /// <summary>Pooled PSNR-Y of the delivered frames against their originals: before, during and from 3 s after the load.</summary>
+    public double? PsnrY { get; set; }
+    public double? PsnrYBefore { get; set; }
+    public double? PsnrYDuring { get; set; }
+    public double? PsnrYAfter { get; set; }
+    /// <summary>The dial's highest level in the window, and the seconds from the load's end to the last frame below full quality.</summary>
+    public int MaxLevel { get; set; }
+    public double? RecoverySeconds { get; set; }
 }
 
 public sealed class PowerTrace

@@ -52,6 +52,15 @@ public sealed class BenchOptions
     public string Models { get; init; } = "";
     /// <summary>Power sampling rate; null uses the sensor's own.</summary>
     public double? PowerRateHz { get; init; }
+    /// <summary>Play a file at its own rate (its y4m header's, or <see cref="Fps"/>) and drop what the upscaler cannot keep up with.</summary>
+    public bool Paced { get; init; }
+    /// <summary>
+    /// Paced runs: each mode runs with the frame-budget controller off and then on (as NAME+hold) under these options;
+    /// disabled: off only.
+    /// </summary>
+    public Pipeline.BudgetOptions Budget { get; init; } = Pipeline.BudgetOptions.Off;
+    /// <summary>A busy loop on one core from the first to the second second of each timed window; null: none.</summary>
+    public (double Start, double End)? Load { get; init; }
 }
 
 /// <summary>What a bench run produced: the report and every timed frame.</summary>
@@ -104,15 +113,17 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
         var all = new List<FrameRecord>();
         try
         {
-            foreach (var mode in options.Modes)
+            var runs = options.Modes.SelectMany(m => options.Paced && options.Budget.Enabled ? new[] { (m, false), (m, true) } : [(m, false)]);
+            foreach (var (mode, hold) in runs)
             {
                 cancel.ThrowIfCancellationRequested();
-                var r = RunMode(mode, frames, monitor, all, Since, cancel);
+                var r = RunMode(mode, hold, frames, monitor, all, Since, cancel);
                 report.Modes.Add(r);
                 var inv = CultureInfo.InvariantCulture;
                 log.Info(string.Create(inv, $"bench {mode.Name}: {r.Fps:0.00} fps, end-to-end p50 {r.LatencyMs.EndToEnd.P50:0.0} ms") +
                     (r.Energy is { } e ? string.Create(inv, $", {e.MeanWatts:0.00} W, {e.MjPerFrame:0.0} mJ/frame") : "") +
-                    (r.Quality is { } q ? string.Create(inv, $", PSNR-Y {q.PsnrY:0.00} dB") : ""));
+                    (r.Quality is { } q ? string.Create(inv, $", PSNR-Y {q.PsnrY:0.00} dB") : "") +
+                    (r.Paced is { } pr ? string.Create(inv, $"; paced: {pr.Delivered} of {pr.SourceFrames} frames delivered, e2e p99 {r.LatencyMs.EndToEnd.P99:0.0} ms, PSNR-Y {pr.PsnrY:0.00} dB") : ""));
             }
         }
         finally
@@ -144,9 +155,10 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             log.Info($"marker: {marker.Name} toggled {report.Marker.Edges.Count} times");
         return new BenchResult(report, all, trace, start);
 
-        ModeResult RunMode(BenchMode mode, BenchFrames? frames, PowerMonitor? monitor, List<FrameRecord> all,
+        ModeResult RunMode(BenchMode mode, bool hold, BenchFrames? frames, PowerMonitor? monitor, List<FrameRecord> all,
             Func<long, double> since, CancellationToken cancel)
         {
+            string name = hold ? mode.Name + "+hold" : mode.Name;
             long loadStart = Stopwatch.GetTimestamp();
             using var upscaler = makeUpscaler(mode);
             double loadSeconds = (Stopwatch.GetTimestamp() - loadStart) / (double)Stopwatch.Frequency;
@@ -155,27 +167,50 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.IdleSeconds));
             long idleEnd = Stopwatch.GetTimestamp();
 
-            var preloaded = frames is null ? null : new PreloadedSource(frames.Spec, frames.Input);
+            double pacedFps = !options.Paced || frames is null ? 0 : options.Fps ?? frames.Fps;
+            if (options.Paced && frames != null && !(pacedFps > 0))
+                throw new ArgumentException($"--paced: {options.Source} has no frame rate of its own; give --fps");
+            var preloaded = frames is null ? null : new PreloadedSource(frames.Spec, frames.Input, pacedFps);
             using IFrameSource source = preloaded ?? SourceSpec.Create(options.Source, options.Raw, options.Fps, loop: true);
-            using var sink = new BenchSink(mode.Name, preloaded is null ? null : preloaded.Delivered);
+            var truth = frames?.Truth;
+            Func<PipelineFrame, double>? score = options.Paced && truth != null && preloaded != null
+                ? f => Metrics.MseY(f.Image.Y, truth[preloaded.IndexOf(f.Sequence)].Y, f.Image.Width, f.Image.Height)
+                : null;
+            using var sink = new BenchSink(name, preloaded is null || pacedFps > 0 ? null : preloaded.Delivered, score);
             // The pipeline's own log lines (signal, source ended) would interleave with the bench's; warnings only.
             using var pipeline = new FramePipeline(source, upscaler, [sink], new Log(Console.Error, LogLevel.Warn)) { HoldLastFrameAtEnd = false };
+            pipeline.Budget = hold ? options.Budget : Pipeline.BudgetOptions.Off;
             pipeline.Start();
             cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.WarmupSeconds));
 
             var sampler = new WindowSampler(probe);
-            long dropped0 = pipeline.Snapshot().Drops.Values.Sum();
+            var snap0 = pipeline.Snapshot();
+            long dropped0 = snap0.Drops.Values.Sum(), captured0 = snap0.Frames.Captured, late0 = snap0.Hold?.LateFrames ?? 0;
             var cpu0 = Environment.CpuUsage.TotalTime;
             long t0 = Stopwatch.GetTimestamp();
             marker?.Set(true);
-            report.Marker.Edges.Add(new MarkerEdge { TS = Math.Round(since(t0), 4), Mode = mode.Name, High = true });
+            report.Marker.Edges.Add(new MarkerEdge { TS = Math.Round(since(t0), 4), Mode = name, High = true });
             sampler.Start();
-            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.Seconds));
+            using (var load = options.Load is null ? null : new CompetingLoad())
+            {
+                if (options.Load is { } l)
+                {
+                    // The busy loop runs inside the window only, so the idle baseline and the warm-up stay unloaded.
+                    cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(l.Start));
+                    load!.Start();
+                    cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(l.End - l.Start));
+                    load.Stop();
+                    cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(Math.Max(0, options.Seconds - l.End)));
+                }
+                else
+                    cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.Seconds));
+            }
             long t1 = Stopwatch.GetTimestamp();
             marker?.Set(false);
-            report.Marker.Edges.Add(new MarkerEdge { TS = Math.Round(since(t1), 4), Mode = mode.Name, High = false });
+            report.Marker.Edges.Add(new MarkerEdge { TS = Math.Round(since(t1), 4), Mode = name, High = false });
             var cpu1 = Environment.CpuUsage.TotalTime;
-            long dropped1 = pipeline.Snapshot().Drops.Values.Sum();
+            var snap1 = pipeline.Snapshot();
+            long dropped1 = snap1.Drops.Values.Sum();
             sampler.Stop();
             pipeline.Stop(TimeSpan.FromSeconds(2));
             cancel.ThrowIfCancellationRequested();
@@ -188,7 +223,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             double seconds = (t1 - t0) / (double)Stopwatch.Frequency;
             var r = new ModeResult
             {
-                Name = mode.Name,
+                Name = name,
                 Engine = mode.Mode.ToString().ToLowerInvariant(),
                 Precision = mode.Mode == UpscaleMode.Bicubic ? "none" : upscaler.PrecisionLabel,
                 LoadSeconds = Math.Round(loadSeconds, 3),
@@ -228,9 +263,48 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             r.ThrottledMissing = throttleMissing;
             // Read once the trace has moved past the window's end; read at its end, the last stretch would be missing.
             Energy(r, monitor, monitor?.Between(idleStart, idleEnd), t0, t1);
+            if (options.Paced)
+                r.Paced = Paced(timed, hold, pacedFps > 0 ? pacedFps : source.Fps, snap1.Hold?.BudgetMs ?? 0,
+                    snap1.Frames.Captured - captured0, (snap1.Hold?.LateFrames ?? 0) - late0, t0);
+            // The engine's own quality, from an empty cache at the full dial.
+            upscaler.Dial = Engine.QualityDial.Full;
             Quality(r, upscaler, frames);
             return r;
         }
+    }
+
+    PacedResult Paced(List<FrameRecord> timed, bool hold, double fps, double budgetMs, long sourceFrames, long late, long t0)
+    {
+        double At(FrameRecord f) => (f.ArrivedTicks - t0) / (double)Stopwatch.Frequency;
+        double? Psnr(Func<FrameRecord, bool> keep)
+        {
+            var mse = timed.Where(f => !double.IsNaN(f.Mse) && keep(f)).Select(f => f.Mse).ToList();
+            return mse.Count == 0 ? null : Math.Round(Metrics.PooledPsnr(mse.Average()), 3);
+        }
+        var load = options.Load;
+        var p = new PacedResult
+        {
+            Hold = hold,
+            SourceFps = Math.Round(fps, 3),
+            BudgetMs = Math.Round(budgetMs, 3),
+            SourceFrames = sourceFrames,
+            Delivered = timed.Count,
+            DeliveredShare = sourceFrames > 0 ? Math.Round(Math.Min(1, timed.Count / (double)sourceFrames), 4) : 0,
+            LateFrames = late,
+            LoadStartS = load?.Start,
+            LoadEndS = load?.End,
+            PsnrY = Psnr(_ => true),
+            MaxLevel = timed.Count == 0 ? 0 : timed.Max(f => f.Level),
+        };
+        if (load is { } l)
+        {
+            p.PsnrYBefore = Psnr(f => At(f) < l.Start);
+            p.PsnrYDuring = Psnr(f => At(f) >= l.Start && At(f) < l.End);
+            p.PsnrYAfter = Psnr(f => At(f) >= l.End + 3);
+            var lastLowered = timed.LastOrDefault(f => f.Level > 0 && At(f) >= l.End);
+            p.RecoverySeconds = lastLowered.Mode is null ? 0 : Math.Round(At(lastLowered) - l.End, 3);
+        }
+        return p;
     }
 
     void Energy(ModeResult r, PowerMonitor? monitor, EnergyWindow? idle, long t0, long t1)

@@ -44,6 +44,9 @@ public sealed record DaemonConfig
     public bool? Reuse { get; init; }
     public double? ReuseThreshold { get; init; }
     public int? RefreshEvery { get; init; }
+    /// <summary>The frame-budget controller: "target_fps" (a rate, "source" or "off") and "latency_budget" (ms or "auto"), checked.</summary>
+    public string? TargetFps { get; init; }
+    public string? LatencyBudget { get; init; }
     public int? JpegQuality { get; init; }
     public LogLevel? LogLevel { get; init; }
     /// <summary>The bench's power sensor spec (see PowerSensors.Specs).</summary>
@@ -77,6 +80,10 @@ public sealed class ConfigFileModel
     public string? Reuse { get; set; }
     public double? ReuseThreshold { get; set; }
     public int? RefreshEvery { get; set; }
+    [JsonConverter(typeof(NumberOrString))]
+    public string? TargetFps { get; set; }
+    [JsonConverter(typeof(NumberOrString))]
+    public string? LatencyBudget { get; set; }
     public int? JpegQuality { get; set; }
     public string? LogLevel { get; set; }
     public string? Power { get; set; }
@@ -164,6 +171,16 @@ public static partial class ConfigFile
             throw Bad("reuse_threshold", rt.ToString(CultureInfo.InvariantCulture), rtBad);
         if (m.RefreshEvery is { } re && EngineOptions.RefreshEveryProblem(re) is { } reBad)
             throw Bad("refresh_every", re.ToString(CultureInfo.InvariantCulture), reBad);
+        if (m.TargetFps is { } tf)
+        {
+            try { Pipeline.BudgetOptions.ParseTarget(tf); }
+            catch (FormatException e) { throw Bad("target_fps", Quote(tf), e.Message); }
+        }
+        if (m.LatencyBudget is { } lb)
+        {
+            try { Pipeline.BudgetOptions.ParseBudget(lb); }
+            catch (FormatException e) { throw Bad("latency_budget", Quote(lb), e.Message); }
+        }
         ListenAddress? listen = null;
         if (m.Listen is { } l && l != "none")
         {
@@ -199,6 +216,8 @@ public static partial class ConfigFile
             },
             ReuseThreshold = m.ReuseThreshold,
             RefreshEvery = m.RefreshEvery,
+            TargetFps = m.TargetFps,
+            LatencyBudget = m.LatencyBudget,
             JpegQuality = m.JpegQuality,
             LogLevel = m.LogLevel is null ? null : ParseLogLevel(m.LogLevel) ?? throw Bad("log_level", Quote(m.LogLevel), $"is not one of {LogLevelNames}"),
             Power = NotEmpty("power", m.Power),
@@ -258,7 +277,7 @@ public static partial class ConfigFile
             return $"\"{duplicate.Groups[1].Value}\" is given twice (at line {(e.LineNumber ?? 0) + 1})";
         var unknown = UnmappedProperty().Match(e.Message);
         if (unknown.Success)
-            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, reuse, reuse_threshold, refresh_every, jpeg_quality, log_level, gpio_chip, led_pin, button_pin, power, marker_pin)";
+            return $"\"{unknown.Groups[1].Value}\" is not a known key (known: source, raw, fps, loop, size, pixel_format, listen, auth_token, output, frames_socket, mode, precision, models, reuse, reuse_threshold, refresh_every, target_fps, latency_budget, jpeg_quality, log_level, gpio_chip, led_pin, button_pin, power, marker_pin)";
         string? key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         bool wrongType = e.Message.Contains("could not be converted", StringComparison.Ordinal);
         if (wrongType && key != null && Expected(key) is { } expected)
@@ -274,6 +293,8 @@ public static partial class ConfigFile
         "jpeg_quality" or "refresh_every" or "gpio_chip" or "led_pin" or "button_pin" or "marker_pin" => "an integer",
         "loop" => "true or false",
         "output" => "a string or a list of strings",
+        "target_fps" => "a number, \"source\" or \"off\"",
+        "latency_budget" => "a number of milliseconds or \"auto\"",
         "source" or "raw" or "size" or "pixel_format" or "listen" or "auth_token" or "frames_socket" or "mode" or "precision" or "models" or "log_level" or "power" or "reuse" => "a string",
         _ => null,
     };
@@ -287,6 +308,19 @@ public static partial class ConfigFile
 
 [JsonSerializable(typeof(string))]
 internal sealed partial class ConfigStringJson : JsonSerializerContext;
+
+/// <summary>A key that takes a number or a word ("target_fps": 30 or "source"): read as its text, checked by its parser.</summary>
+internal sealed class NumberOrString : JsonConverter<string>
+{
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString()!,
+        JsonTokenType.Number => reader.GetDouble().ToString("R", CultureInfo.InvariantCulture),
+        _ => throw new JsonException("could not be converted"),
+    };
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+}
 
 /// <summary>"output" may be one string or a list of them: one output is the common case and stays short to write.</summary>
 internal sealed class OneOrManyStrings : JsonConverter<List<string>>

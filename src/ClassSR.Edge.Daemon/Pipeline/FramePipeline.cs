@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
@@ -45,6 +46,14 @@ public sealed class FramePipeline : IDisposable
     long _processed, _cacheResets;
     volatile int _outWidth, _outHeight;
 
+    // The frame-budget controller: options set from any thread, the controller itself on the upscale thread only.
+    volatile BudgetOptions _budgetOptions = BudgetOptions.Off;
+    FrameBudget? _budget;
+    volatile FrameBudget? _budgetView;
+    volatile string? _holdCause;
+    long _holdSince;
+    readonly HoldCause _cause = new(new Bench.SystemProbe());
+
     public FramePipeline(IFrameSource source, Upscaler upscaler, IEnumerable<FrameSink> sinks, Log log)
     {
         _source = source;
@@ -73,6 +82,13 @@ public sealed class FramePipeline : IDisposable
     public Action<Exception>? Faulted { get; set; }
 
     public IReadOnlyList<FrameSink> Sinks => _sinks;
+
+    /// <summary>What the frame-budget controller holds to; a change applies between two frames (SIGHUP).</summary>
+    public BudgetOptions Budget
+    {
+        get => _budgetOptions;
+        set => _budgetOptions = value;
+    }
 
     /// <summary>The source is delivering frames (false while NO SIGNAL is shown).</summary>
     public bool Signal => _signal;
@@ -272,7 +288,18 @@ public sealed class FramePipeline : IDisposable
                     _upscaler = next;
                     _log.Info($"now upscaling with {next.Mode.ToString().ToLowerInvariant()}, {next.Precision.ToString().ToLowerInvariant()}");
                     Retired?.Invoke(old);
+                    // Its reuse setting decides the controller's first level: a new controller for it.
+                    _budget = null;
                 }
+                var budgetOptions = _budgetOptions;
+                double? budgetMs = budgetOptions.BudgetFor(_source.Fps);
+                if (budgetMs is null || _budget is { } b0 && b0.CanDefer != _upscaler.ReuseActive)
+                    _budget = null;
+                if (budgetMs is { } ms0 && _budget is null)
+                    _budgetView = _budget = new FrameBudget(ms0, _upscaler.ReuseActive, _upscaler.Mode == UpscaleMode.ClassSR);
+                if (_budget is null)
+                    _budgetView = null;
+                _upscaler.Dial = _budget?.Dial ?? QualityDial.Full;
                 var lr = input.Image;
                 output.EnsureSize(lr.Width * Upscaler.Scale, lr.Height * Upscaler.Scale);
                 output.Image.Range = lr.Range;
@@ -294,6 +321,15 @@ public sealed class FramePipeline : IDisposable
                 output.UpscaleMs = st.TotalMs;
                 st.CopyTo(output.Stats);
                 _upscaleMs.Add(st.TotalMs);
+                output.HoldLevel = _budget?.Level ?? 0;
+                if (_budget is { } budget && !input.NoSignal)
+                {
+                    budget.BudgetMs = budgetMs!.Value;
+                    int was = budget.Level;
+                    budget.Observe(st.TotalMs, st.AllCheapest);
+                    if ((was == 0) != (budget.Level == 0))
+                        HoldChanged(budget, st.TotalMs, done);
+                }
                 lock (_statsGate)
                 {
                     for (int k = 0; k < 3; k++)
@@ -315,6 +351,33 @@ public sealed class FramePipeline : IDisposable
         {
             _log.Error($"upscaler failed: {e.Message}");
             Faulted?.Invoke(e);
+        }
+    }
+
+    /// <summary>Logs the start and end of holding; the cause is read off this thread (it samples the CPU for half a second).</summary>
+    void HoldChanged(FrameBudget budget, double ms, long now)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (budget.Level > 0)
+        {
+            _holdSince = now;
+            _holdCause = "reading";
+            string first = budget.CanDefer ? "deferring the reuse refresh, then moving cells to cheaper branches" : "moving cells to cheaper branches";
+            string head = string.Create(inv, $"holding {_budgetOptions.TargetText} fps: upscale {ms:0.0} ms over a {budget.BudgetMs:0.0} ms budget; {first}");
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                var a = _cause.Sample();
+                Thread.Sleep(500);
+                string cause = _cause.Describe(a, _cause.Sample(), Environment.ProcessorCount);
+                _holdCause = cause;
+                _log.Info($"{head}; cause: {cause}");
+            });
+        }
+        else
+        {
+            double held = (now - _holdSince) / (double)Stopwatch.Frequency;
+            _holdCause = null;
+            _log.Info(string.Create(inv, $"stopped holding after {held:0.0} s: full quality again ({budget.LateFrames} frames late so far)"));
         }
     }
 
@@ -363,6 +426,30 @@ public sealed class FramePipeline : IDisposable
                 CacheResets = resets,
             },
             LatencyMs = new LatencyFigures { Upscale = _upscaleMs.Value },
+            Hold = HoldSnapshot(now),
+        };
+    }
+
+    HoldState HoldSnapshot(long now)
+    {
+        var o = _budgetOptions;
+        var b = _budgetView;
+        var dial = b?.Dial ?? QualityDial.Full;
+        double fps = o.TargetFps ?? _source.Fps;
+        return new HoldState
+        {
+            Target = o.TargetText,
+            TargetFps = o.Enabled ? fps : 0,
+            BudgetMs = o.BudgetFor(_source.Fps) ?? 0,
+            AchievedFps = _processedRate.Rate(now),
+            Level = b?.Level ?? 0,
+            MaxLevel = b?.MaxLevel ?? 0,
+            ClassBias = dial.Cheaper,
+            DeferRefresh = dial.DeferRefresh,
+            Holding = b is { Level: > 0 },
+            LateFrames = b?.LateFrames ?? 0,
+            Dropped = _toUpscale.Dropped,
+            Cause = b is { Level: > 0 } ? _holdCause : null,
         };
     }
 

@@ -11,6 +11,8 @@ public sealed class PipelineFrame(int width, int height)
     public long CapturedTicks;
     public long UpscaledTicks;
     public double UpscaleMs;
+    /// <summary>The frame-budget controller's level this frame was upscaled at (0: full quality).</summary>
+    public int HoldLevel;
     /// <summary>How this frame was upscaled (stage times, routing), copied on the upscale thread: a sink reading
     /// the upscaler's own stats would race with the next frame.</summary>
     public readonly FrameStats Stats = new();
@@ -66,6 +68,7 @@ public sealed class PipelineFrame(int width, int height)
         CapturedTicks = other.CapturedTicks;
         UpscaledTicks = other.UpscaledTicks;
         UpscaleMs = other.UpscaleMs;
+        HoldLevel = other.HoldLevel;
         other.Stats.CopyTo(Stats);
         NoSignal = other.NoSignal;
         Stream = other.Stream;

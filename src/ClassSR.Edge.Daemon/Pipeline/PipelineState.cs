@@ -22,6 +22,8 @@ public sealed class PipelineState
     /// <summary>Temporal reuse; null where nothing filled it in.</summary>
     public ReuseState? Reuse { get; init; }
     public required LatencyFigures LatencyMs { get; init; }
+    /// <summary>The frame-budget controller; null where nothing filled it in.</summary>
+    public HoldState? Hold { get; init; }
     public List<ClientState> Clients { get; init; } = [];
 }
 
@@ -78,6 +80,31 @@ public sealed class ReuseState
     public double Threshold { get; init; }
     /// <summary>Frames computed in full because the cache could not serve them: first frame, scene cuts, reopened sources.</summary>
     public long CacheResets { get; init; }
+}
+
+/// <summary>The frame-budget controller: what it holds to and how far it has turned the quality dial.</summary>
+public sealed class HoldState
+{
+    /// <summary>--target-fps as given: a rate, source or off.</summary>
+    public string Target { get; init; } = "off";
+    /// <summary>The rate held (0: off, or a source with no rate of its own).</summary>
+    public double TargetFps { get; init; }
+    /// <summary>The upscale step's budget per frame (0: nothing to hold).</summary>
+    public double BudgetMs { get; init; }
+    public double AchievedFps { get; init; }
+    /// <summary>0 is full quality; each level up is cheaper (the first defers the reuse refresh when reuse is on).</summary>
+    public int Level { get; init; }
+    public int MaxLevel { get; init; }
+    /// <summary>Logits the dial adds to the simple class and takes from the hard one, over --class-bias.</summary>
+    public double ClassBias { get; init; }
+    public bool DeferRefresh { get; init; }
+    public bool Holding { get; init; }
+    /// <summary>Frames whose upscale ran over the budget.</summary>
+    public long LateFrames { get; init; }
+    /// <summary>Captured frames replaced before they were upscaled.</summary>
+    public long Dropped { get; init; }
+    /// <summary>What the machine says about why frames cost more, while holding.</summary>
+    public string? Cause { get; init; }
 }
 
 public sealed class LatencyFigures

@@ -271,6 +271,7 @@ public sealed class HttpSink : FrameSink
             Classes = s.Classes,
             MacsRatio = s.MacsRatio,
             Reuse = s.Reuse,
+            Hold = s.Hold,
             LatencyMs = new LatencyFigures { Upscale = s.LatencyMs.Upscale, Encode = _encodeMs.Value, CaptureToEncoded = _captureToEncodedMs.Value },
             Clients = [.. _exchange.Clients().Select(c => (View: "classsr", Client: c, Latest: _exchange.Sequence))
                 .Concat(_bicubic.Clients().Select(c => (View: "bicubic", Client: c, Latest: _bicubic.Sequence))).Select(v => new ClientState

@@ -48,6 +48,21 @@ public static class Metrics
             Family(b, "classsr_reuse_cache_resets_total", "counter", "Frames computed in full because the reuse cache could not serve them (first frame, scene cut, reopened source, NO SIGNAL card, colour range change).");
             Sample(b, "classsr_reuse_cache_resets_total", null, null, r.CacheResets);
         }
+        if (s.Hold is { } h)
+        {
+            Family(b, "classsr_hold_target_fps", "gauge", "The frame rate the frame-budget controller holds (0: off or unpaced source).");
+            Sample(b, "classsr_hold_target_fps", null, null, h.TargetFps);
+            Family(b, "classsr_hold_budget_seconds", "gauge", "The upscale step's budget per frame.");
+            Sample(b, "classsr_hold_budget_seconds", null, null, h.BudgetMs / 1000);
+            Family(b, "classsr_hold_level", "gauge", "The quality dial's level: 0 full quality, each level above cheaper.");
+            Sample(b, "classsr_hold_level", null, null, h.Level);
+            Family(b, "classsr_hold_class_bias", "gauge", "Logits the controller moves from the hard class to the simple one.");
+            Sample(b, "classsr_hold_class_bias", null, null, h.ClassBias);
+            Family(b, "classsr_hold_active", "gauge", "1 while the controller holds the frame rate below full quality.");
+            Sample(b, "classsr_hold_active", null, null, h.Holding ? 1 : 0);
+            Family(b, "classsr_frames_late_total", "counter", "Frames whose upscale ran over the budget.");
+            Sample(b, "classsr_frames_late_total", null, null, h.LateFrames);
+        }
         Family(b, "classsr_stage_latency_seconds", "gauge", "Smoothed time per stage.");
         Sample(b, "classsr_stage_latency_seconds", "stage", "upscale", s.LatencyMs.Upscale / 1000);
         Sample(b, "classsr_stage_latency_seconds", "stage", "encode", s.LatencyMs.Encode / 1000);

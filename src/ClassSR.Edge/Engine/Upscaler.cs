@@ -63,6 +63,17 @@ public sealed class EngineOptions
     }
 }
 
+/// <summary>
+/// The frame-budget controller's dial, turned between frames: first the refresh of temporal reuse is deferred, then
+/// <see cref="Cheaper"/> logits move cells toward cheaper branches (added to simple's logit, taken from hard's: the
+/// same offsets as <see cref="EngineOptions.ClassBias"/>). <see cref="Full"/> is the quality the options ask for.
+/// </summary>
+public readonly record struct QualityDial(bool DeferRefresh, float Cheaper)
+{
+    public static readonly QualityDial Full = default;
+    public bool IsFull => !DeferRefresh && Cheaper <= 0;
+}
+
 /// <summary>What one frame cost and how it was routed.</summary>
 public sealed class FrameStats
 {
@@ -79,6 +90,10 @@ public sealed class FrameStats
     /// <summary>Temporal reuse: the frame was computed in full (first frame, scene cut, reset).</summary>
     public bool CacheReset;
     public double DetectMs;
+    /// <summary>Every cell classified in this frame went to the cheapest branch: a cheaper dial would change nothing.</summary>
+    public bool AllCheapest;
+    /// <summary>Cells recomputed to restore the quality a cheaper dial had lowered.</summary>
+    public int RestoredCells;
 
     public double Share(int k) => Cells == 0 ? 0 : (double)ClassCells[k] / Cells;
 
@@ -92,6 +107,7 @@ public sealed class FrameStats
         (d.Cells, d.Regions, d.BranchCalls, d.Macs, d.MacsRatio) = (Cells, Regions, BranchCalls, Macs, MacsRatio);
         d.ClassifierSkipped = ClassifierSkipped;
         (d.ReusedCells, d.RefreshedCells, d.Blocks, d.ChangedBlocks, d.CacheReset, d.DetectMs) = (ReusedCells, RefreshedCells, Blocks, ChangedBlocks, CacheReset, DetectMs);
+        (d.AllCheapest, d.RestoredCells) = (AllCheapest, RestoredCells);
         (d.PrepareMs, d.ClassifyMs, d.PlanMs, d.BranchesMs, d.ChromaMs, d.TotalMs) = (PrepareMs, ClassifyMs, PlanMs, BranchesMs, ChromaMs, TotalMs);
     }
 }
@@ -142,6 +158,8 @@ public sealed class Upscaler : IDisposable
         public ChangeDetector? Detector;
         public YuvFrame? Cache;
         public required byte[] Reused, Active, Work;
+        /// <summary>1 for each cell last classified under a cheaper dial: recomputed, a few a frame, once the dial is full again.</summary>
+        public required byte[] Lowered;
         /// <summary>Per active cell, the part of it whose receptive field changed (the whole cell when its branch changes).</summary>
         public required PixelRect[] Dirty;
         public required byte[] ToClassify;
@@ -287,6 +305,7 @@ public sealed class Upscaler : IDisposable
             Reused = new byte[grid.Count],
             Active = new byte[grid.Count],
             Work = new byte[grid.Count],
+            Lowered = new byte[grid.Count],
             Dirty = new PixelRect[grid.Count],
             ToClassify = new byte[grid.Count],
             ClassifiedAt = new long[grid.Count],
@@ -304,6 +323,29 @@ public sealed class Upscaler : IDisposable
 
     /// <summary>Makes an output frame of the right size for this input (allocates; call once and reuse).</summary>
     public static YuvFrame CreateOutput(YuvFrame lr) => new(lr.Width * Scale, lr.Height * Scale, lr.Range);
+
+    QualityDial _dial;
+
+    /// <summary>
+    /// Set between frames by the frame-budget controller. A cheaper dial takes effect on the next frame: cells that
+    /// keep the hardest class unclassified (<see cref="EngineOptions.ReclassifyEvery"/>) are classified again.
+    /// </summary>
+    public QualityDial Dial
+    {
+        get => _dial;
+        set
+        {
+            if (value.Cheaper > _dial.Cheaper)
+            {
+                _skipClassifier = 0;
+                _shape?.ClassifiedAt.AsSpan().Fill(long.MinValue / 2);
+            }
+            _dial = value;
+            if (_classifier is { } c)
+                for (int k = 0; k < 3; k++)
+                    c.Bias[k] = Options.ClassBias[k] + (k == 0 ? value.Cheaper : k == 2 ? -value.Cheaper : 0);
+        }
+    }
 
     /// <summary>Temporal reuse is on and this mode has something to reuse (bicubic is computed whole every frame).</summary>
     public bool ReuseActive => Options.Reuse && Mode != UpscaleMode.Bicubic;
@@ -329,7 +371,8 @@ public sealed class Upscaler : IDisposable
         st.PrepareMs = st.ClassifyMs = st.PlanMs = st.BranchesMs = st.ChromaMs = st.DetectMs = 0;
         st.Regions = st.BranchCalls = st.ReusedCells = st.RefreshedCells = st.Blocks = st.ChangedBlocks = 0;
         st.Macs = 0;
-        st.ClassifierSkipped = st.CacheReset = false;
+        st.ClassifierSkipped = st.CacheReset = st.AllCheapest = false;
+        st.RestoredCells = 0;
         long t1;
         if (Mode == UpscaleMode.Bicubic)
         {
@@ -374,6 +417,9 @@ public sealed class Upscaler : IDisposable
         {
             _classifier!.Classify(plane, s.Grid, s.Classes);
             s.ClassifiedAt.AsSpan().Fill(s.Frame);
+            for (int i = 0; i < s.Lowered.Length; i++)
+                s.Lowered[i] = _dial.Cheaper > 0 && s.Classes[i] != Hardest ? (byte)1 : (byte)0;
+            st.AllCheapest = s.Classes.AsSpan().IndexOfAnyExcept((byte)0) < 0;
             st.Macs += _classifier.Macs(s.Grid);
             long tc = Stopwatch.GetTimestamp();
             st.ClassifyMs = Ms(tp, tc);
@@ -457,7 +503,11 @@ public sealed class Upscaler : IDisposable
         var changed = det.Changed;
         var extents = det.Extents;
         var g = s.Grid;
-        int every = Math.Max(1, Options.RefreshEvery), slot = (int)(s.Frame % every), active = 0, refreshed = 0;
+        int every = Math.Max(1, Options.RefreshEvery), slot = (int)(s.Frame % every), active = 0, refreshed = 0, restored = 0;
+        // Back at full quality, the cells a cheaper dial lowered are redone whole, an eighth of the frame at most per
+        // frame: quality returns within a few frames (not a refresh round, 2 s) without a spike the controller would
+        // read as load.
+        int restoreBudget = _dial.IsFull && Mode == UpscaleMode.ClassSR ? Math.Max(1, g.Count / 8) : 0;
         const int B = ChangeDetector.Block;
         for (int r = 0, i = 0; r < g.Rows; r++)
             for (int c = 0; c < g.Cols; c++, i++)
@@ -482,7 +532,14 @@ public sealed class Upscaler : IDisposable
                 bool hit = dx1 >= 0;
                 // The refresh takes the whole cell even where a change also hit it: a corner that moves on every frame
                 // must not keep the rest of the cell from being redone.
-                bool refresh = (long)i * every / g.Count == slot;
+                bool refresh = !_dial.DeferRefresh && (long)i * every / g.Count == slot;
+                if (!refresh && s.Lowered[i] != 0 && restored < restoreBudget)
+                {
+                    refresh = true;
+                    restored++;
+                    // Classified again, at the full dial: the cell may go back to a costlier branch.
+                    s.ClassifiedAt[i] = long.MinValue / 2;
+                }
                 bool on = hit || refresh;
                 // Rounded out to 4 pixels, so the regions come in few shapes (each shape is a binding, and a plan, in ONNX Runtime).
                 s.Dirty[i] = refresh ? cell : hit ? new PixelRect(Math.Max(cell.X0, dx0 & ~3), Math.Max(cell.Y0, dy0 & ~3),
@@ -492,7 +549,8 @@ public sealed class Upscaler : IDisposable
                 active += on ? 1 : 0;
                 refreshed += refresh ? 1 : 0;
             }
-        Stats.RefreshedCells = refreshed;
+        Stats.RefreshedCells = refreshed - restored;
+        Stats.RestoredCells = restored;
         return active;
     }
 
@@ -520,6 +578,15 @@ public sealed class Upscaler : IDisposable
                     s.ClassifiedAt[i] = s.Frame;
             }
             int n = _classifier!.Classify(plane, s.Grid, work, toClassify);
+            bool cheapest = n > 0;
+            for (int i = 0; i < work.Length; i++)
+            {
+                if (toClassify[i] == 0) continue;
+                // Lowered: a cheaper dial may have taken this cell below the branch its content asks for.
+                s.Lowered[i] = _dial.Cheaper > 0 && work[i] != Hardest ? (byte)1 : (byte)0;
+                cheapest &= work[i] == 0;
+            }
+            st.AllCheapest = cheapest;
             st.Macs += _classifier.Macs(s.Grid, n);
             tc = Stopwatch.GetTimestamp();
             st.ClassifyMs = Ms(tp, tc);

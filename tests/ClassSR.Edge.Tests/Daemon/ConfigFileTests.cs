@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Cli;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Config;
@@ -73,6 +74,10 @@ public class ConfigFileTests
     [InlineData("""{"jpeg_quality": 7.5}""", "config.json: \"jpeg_quality\" must be an integer")]
     [InlineData("""{"loop": "yes"}""", "config.json: \"loop\" must be true or false")]
     [InlineData("""{"mode": 3}""", "config.json: \"mode\" must be a string")]
+    [InlineData("""{"target_fps": 0}""", "config.json: \"target_fps\": \"0\" is not a frame rate in (0, 1000], source or off")]
+    [InlineData("""{"target_fps": "max"}""", "config.json: \"target_fps\": \"max\" is not a frame rate in (0, 1000], source or off")]
+    [InlineData("""{"target_fps": true}""", "config.json: \"target_fps\" must be a number, \"source\" or \"off\"")]
+    [InlineData("""{"latency_budget": -5}""", "config.json: \"latency_budget\": \"-5\" is not milliseconds in (0, 10000] or auto")]
     public void Names_the_key_and_the_reason(string json, string expected) => Assert.Equal(expected, Error(json));
 
     [Fact]
@@ -93,6 +98,21 @@ public class ConfigFileTests
         string missing = Path.Combine(TestImages.TemporaryDirectory(), "none.json");
         Assert.Same(DaemonConfig.Empty, ConfigFile.Load(missing, optional: true));
         Assert.Equal($"{missing}: no such file", Assert.Throws<ConfigException>(() => ConfigFile.Load(missing)).Message);
+    }
+
+    [Fact]
+    public void The_frame_budget_comes_from_the_file_and_the_command_line_wins()
+    {
+        var file = ConfigFile.Parse("""{"target_fps": 25, "latency_budget": 30}""", "config.json");
+        var fromFile = Resolve(file).Budget;
+        Assert.Equal(new BudgetOptions { TargetFps = 25, LatencyBudgetMs = 30 }, fromFile);
+        Assert.Equal(new BudgetOptions { Enabled = false, LatencyBudgetMs = 30 }, Resolve(file, "--target-fps", "off").Budget);
+        Assert.Equal(new BudgetOptions(), Resolve(DaemonConfig.Empty).Budget);
+        Assert.Equal(new BudgetOptions(), Resolve(ConfigFile.Parse("""{"target_fps": "source", "latency_budget": "auto"}""", "c")).Budget);
+        var e = Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--target-fps", "-1"));
+        Assert.Equal("--target-fps -1 is not a frame rate in (0, 1000], source or off", e.Message);
+        e = Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--latency-budget", "soon"));
+        Assert.Equal("--latency-budget soon is not milliseconds in (0, 10000] or auto", e.Message);
     }
 
     static RunSettings Resolve(DaemonConfig file, params string[] argv) =>

@@ -29,16 +29,6 @@ public class PipelineReuseTests
         }
     }
 
-    static void WaitFor(Func<bool> condition, string what)
-    {
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"timed out waiting for {what}");
-            Thread.Sleep(10);
-        }
-    }
-
     [Fact]
     public void A_reopened_source_and_the_no_signal_card_are_computed_in_full_and_reuse_resumes()
     {
@@ -50,13 +40,13 @@ public class PipelineReuseTests
         var sink = new Recorder { Lossless = true };
         using var pipeline = new FramePipeline(source, up, [sink], new Log(TextWriter.Null));
         pipeline.Start();
-        WaitFor(() => sink.Snapshot().Count(f => f.Reused > 0) >= 5, "reused frames");
+        Poll.Until(() => sink.Snapshot().Count(f => f.Reused > 0) >= 5, "reused frames");
         Assert.True(pipeline.Snapshot().Reuse!.Enabled);
         Assert.True(pipeline.Snapshot().Reuse!.CellsReusedMean > 0);
         source.Plugged = false;
-        WaitFor(() => sink.Snapshot().Any(f => f.NoSignal), "the NO SIGNAL card");
+        Poll.Until(() => sink.Snapshot().Any(f => f.NoSignal), "the NO SIGNAL card");
         source.Plugged = true;
-        WaitFor(() => sink.Snapshot().SkipWhile(f => !f.NoSignal).Count(f => !f.NoSignal && f.Reused > 0) >= 3, "reuse after the reopen");
+        Poll.Until(() => sink.Snapshot().SkipWhile(f => !f.NoSignal).Count(f => !f.NoSignal && f.Reused > 0) >= 3, "reuse after the reopen");
         pipeline.Stop(TimeSpan.FromSeconds(2));
 
         var frames = sink.Snapshot();

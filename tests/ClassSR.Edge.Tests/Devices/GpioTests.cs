@@ -65,16 +65,6 @@ public class GpioTests
         Assert.Equal(UpscaleMode.ClassSR, ModeButton.Next(UpscaleMode.Small));
     }
 
-    static void WaitFor(Func<bool> condition, string what, double seconds = 10)
-    {
-        var t = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(t.Elapsed.TotalSeconds < seconds, $"timed out waiting for {what}");
-            Thread.Sleep(10);
-        }
-    }
-
     [Fact]
     public void The_led_follows_the_pipeline_through_no_signal_and_back()
     {
@@ -85,20 +75,20 @@ public class GpioTests
         var light = new StatusLight(gpio, () => pipeline.Signal);
         pipeline.Start();
         light.Start();
-        WaitFor(() => pipeline.Signal && gpio.Led == true, "the LED on with signal");
+        Poll.Until(() => pipeline.Signal && gpio.Led == true, "the LED on with signal");
         int steady = gpio.LedChanges.Count;
         Thread.Sleep(600);
         Assert.Equal(steady, gpio.LedChanges.Count);
 
         source.Plugged = false;
-        WaitFor(() => !pipeline.Signal, "NO SIGNAL");
+        Poll.Until(() => !pipeline.Signal, "NO SIGNAL");
         int before = gpio.LedChanges.Count;
         Thread.Sleep(1100);
         // About four changes a second at 2 Hz; a tick of slack either side.
         Assert.InRange(gpio.LedChanges.Count - before, 3, 6);
 
         source.Plugged = true;
-        WaitFor(() => pipeline.Signal, "the signal back");
+        Poll.Until(() => pipeline.Signal, "the signal back");
         Thread.Sleep(3 * StatusLight.TickMs);
         Assert.True(gpio.Led);
         pipeline.Stop(TimeSpan.FromSeconds(2));
@@ -131,10 +121,10 @@ public class GpioTests
         try
         {
             // The LED also starts lit in the first half of a NO SIGNAL blink: wait for the signal itself.
-            WaitFor(() => Log().Contains("source synthetic: signal"), "the first frames");
-            WaitFor(() => gpio.Led == true, "the LED on");
+            Poll.Until(() => Log().Contains("source synthetic: signal"), "the first frames");
+            Poll.Until(() => gpio.Led == true, "the LED on");
             gpio.Press(Stopwatch.GetTimestamp(), TimeSpan.FromMilliseconds(100), bounces: 5);
-            WaitFor(() => Log().Contains("now upscaling with large"), "the switch to large");
+            Poll.Until(() => Log().Contains("now upscaling with large"), "the switch to large");
             Thread.Sleep(300);
             Assert.Single(Log().Split('\n'), l => l.Contains("button: switching to"));
             Assert.Single(Log().Split('\n'), l => l.Contains("now upscaling with"));
