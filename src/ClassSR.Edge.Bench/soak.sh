@@ -1,28 +1,47 @@
 #!/usr/bin/env bash
-# Daemon soak: start-to-first-frame, steady RSS and CPU of the published binary, 320x180 -> 1280x720, on its default
-# source (paced at its own 30 fps), once with temporal reuse (the default) and once with --reuse off.
-#   src/ClassSR.Edge.Bench/soak.sh [SECONDS] [extra run args...]   (./build.sh soak publishes first)
+# Daemon soak of the published binary on its default source (320x180 -> 1280x720, paced at its own 30 fps), with the
+# service unit's MALLOC_ARENA_MAX=1.
+#   src/ClassSR.Edge.Bench/soak.sh [SECONDS] [extra run args...]
+#       clients join and leave throughout (soak_clients.py: MJPEG viewers, snapshots, raw-socket readers, one stalled
+#       client of each); RSS, fps and drops every minute (every SECONDS/10 for shorter runs), then the RSS slope fitted
+#       from minute 5 on and the growth from minute 5 to the end
+#   src/ClassSR.Edge.Bench/soak.sh --compare [SECONDS] [extra run args...]
+#       start-to-first-frame, steady RSS and CPU with one /stream reader, once with temporal reuse and once with --reuse off
+# (./build.sh soak ... publishes first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=artifacts/linux-x64/classsr-edge
+COMPARE=0
+[[ ${1:-} == --compare ]] && { COMPARE=1; shift; }
 SECS=${1:-30}; shift || true
 TICKS=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-soak() {
-  local label=$1; shift
-  local port=$((20000 + RANDOM % 20000))
-  local t0 t1 first pid
-  t0=$(date +%s.%N)
-  # The environment of deploy-arm64/classsr-edge.service, so the figures are the service's.
-  MALLOC_ARENA_MAX=1 "$BIN" run --listen 127.0.0.1:$port --seconds $((SECS + 5)) "$@" 2>/tmp/classsr-soak.log &
+# start_daemon PORT SECONDS [run args...]: starts the daemon in the background (pid in $pid) and waits for its first frame.
+# The environment of deploy-arm64/classsr-edge.service (MALLOC_ARENA_MAX=1), so the figures are the service's;
+# SOAK_ARENAS=default runs with glibc's own arena count instead.
+start_daemon() {
+  local port=$1 secs=$2; shift 2
+  if [[ ${SOAK_ARENAS:-1} == default ]]; then
+    "$BIN" run --listen 127.0.0.1:$port --seconds "$secs" "$@" 2>/tmp/classsr-soak.log &
+  else
+    MALLOC_ARENA_MAX=${SOAK_ARENAS:-1} "$BIN" run --listen 127.0.0.1:$port --seconds "$secs" "$@" 2>/tmp/classsr-soak.log &
+  fi
   pid=$!
   trap "kill $pid 2>/dev/null || true" EXIT
   until curl -sf -o /dev/null "http://127.0.0.1:$port/snapshot"; do
     sleep 0.02
     kill -0 $pid 2>/dev/null || { echo "soak: daemon exited"; cat /tmp/classsr-soak.log; exit 1; }
   done
+}
+
+soak() {
+  local label=$1; shift
+  local port=$((20000 + RANDOM % 20000))
+  local t0 t1 first
+  t0=$(date +%s.%N)
+  start_daemon $port $((SECS + 5)) "$@"
   t1=$(date +%s.%N)
   first=$(echo "$t1 - $t0" | bc)
   local c0 w0 c1 w1
@@ -47,5 +66,47 @@ soak() {
   trap - EXIT
 }
 
-soak "reuse on" "$@"
-soak "reuse off" --reuse off "$@"
+long_soak() {
+  local port=$((20000 + RANDOM % 20000)) sock
+  sock=$(mktemp -u /tmp/classsr-soak-XXXX.sock)
+  start_daemon $port $((SECS + 30)) --frames-socket "$sock" "$@"
+  grep -m1 "model name" /proc/cpuinfo; echo "cores: $(nproc); $SECS s, clients joining and leaving (soak_clients.py), MALLOC_ARENA_MAX=${SOAK_ARENAS:-1}"
+  python3 src/ClassSR.Edge.Bench/soak_clients.py $port "$sock" "$SECS" > /tmp/classsr-soak-clients.txt &
+  local clients=$! step=$((SECS >= 600 ? 60 : (SECS >= 10 ? SECS / 10 : 1))) t=0 samples=""
+  local t0; t0=$(date +%s)
+  printf '%8s %8s %8s %8s %10s %8s\n' "t s" "RSS MB" "fps" "drops" "processed" "clients"
+  while ((t < SECS)); do
+    sleep $((t0 + t + step - $(date +%s))) 2>/dev/null || true
+    t=$(( $(date +%s) - t0 ))
+    kill -0 $pid 2>/dev/null || { echo "soak: the daemon died at ${t} s"; tail -5 /tmp/classsr-soak.log; exit 1; }
+    local rss state fps drops processed nclients
+    rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' /proc/$pid/status)
+    state=$(curl -s --max-time 5 "http://127.0.0.1:$port/state" || echo '{}')
+    fps=$(echo "$state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print("%.1f" % s["fps"]["processed"])' 2>/dev/null || echo "-")
+    drops=$(echo "$state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(s["drops"].values()))' 2>/dev/null || echo "-")
+    processed=$(echo "$state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["frames"]["processed"])' 2>/dev/null || echo "-")
+    nclients=$(echo "$state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["clients"]))' 2>/dev/null || echo "-")
+    printf '%8d %8s %8s %8s %10s %8s\n' "$t" "$rss" "$fps" "$drops" "$processed" "$nclients"
+    samples+="$t $rss"$'\n'
+  done
+  wait $clients || true
+  cat /tmp/classsr-soak-clients.txt
+  # Least squares from minute 5 (from a twelfth of the run when it is shorter): MB per hour, and the growth in %.
+  local from=$((SECS >= 600 ? 300 : SECS / 12))
+  printf '%s' "$samples" | awk -v from=$from '$1 >= from { n++; x += $1; y += $2; xx += $1 * $1; xy += $1 * $2; if (n == 1) first = $2; last = $2 }
+    END { if (n < 2) { print "too few samples for a slope"; exit }
+          b = (n * xy - x * y) / (n * xx - x * x);
+          printf "RSS from %d s: %.1f -> %.1f MB, fitted slope %+.2f MB/hour, growth %+.2f%%\n", from, first, last, b * 3600, (last - first) / first * 100 }'
+  echo "daemon log: $(grep -c . /tmp/classsr-soak.log) lines, $(grep -ci ' error' /tmp/classsr-soak.log || true) errors"
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  trap - EXIT
+  rm -f "$sock"
+}
+
+if ((COMPARE)); then
+  soak "reuse on" "$@"
+  soak "reuse off" --reuse off "$@"
+else
+  long_soak "$@"
+fi

@@ -159,4 +159,149 @@ public class ParserFuzzTests(ITestOutputHelper output)
             e => e is ImageFormatException || e is ArgumentException { ParamName: "destination" });
         jpeg.Dispose();
     }
+
+    /// <summary>An HTTP refusal (4xx, 501, 505): the server's own answer to a bad request.</summary>
+    sealed class HttpRefused(string message) : Exception(message);
+
+    [Fact]
+    public async Task Http_request_targets_query_values_and_headers()
+    {
+        // The whole daemon's HTTP side: a pipeline on a still source, the server with a token.
+        using var up = new ClassSR.Edge.Engine.Upscaler(ClassSR.Edge.Tests.Engine.TestModels.Quick(),
+            new ClassSR.Edge.Engine.EngineOptions { Mode = ClassSR.Edge.Engine.UpscaleMode.Bicubic, Threads = 1 });
+        var http = new HttpSink(new HttpOptions { Listen = ListenAddress.Parse("127.0.0.1:0"), AuthToken = "SECRET", JpegQuality = 70 },
+            new ClassSR.Edge.Daemon.Log(TextWriter.Null));
+        using var pipeline = new ClassSR.Edge.Daemon.Pipeline.FramePipeline(new ClassSR.Edge.Tests.Sinks.UnpluggableSource(still: true), up, [http],
+            new ClassSR.Edge.Daemon.Log(TextWriter.Null));
+        http.State = pipeline.Snapshot;
+        await http.StartServerAsync();
+        pipeline.Start();
+        try
+        {
+            var url = new Uri(http.Url!);
+            string[] targets =
+            [
+                "/snapshot?view=bicubic&token=SECRET", "/?action=snapshot&token=SECRET", "/state?token=SECRET", "/classes?token=SECRET",
+                "/metrics?token=SECRET", "/stream?view=classsr&token=SECRET", "/?action=stream&view=bicubic&token=SECRET", "/?token=SECRET",
+            ];
+            // The request line and headers; Status ends the header block, so a mutant is a whole request (valid or not)
+            // and never leaves the server waiting for the rest of one.
+            byte[][] seeds = [.. targets.Select(t => Encoding.ASCII.GetBytes($"GET {t} HTTP/1.1\r\nHost: {url.Authority}")),
+                Encoding.ASCII.GetBytes($"GET /state HTTP/1.1\r\nHost: {url.Authority}\r\nAuthorization: Bearer SECRET")];
+            Poll.Until(() => Status(url, seeds[0]) == 200, "the first frame");
+            Fuzz("http request", seeds, Iterations(1500), b =>
+            {
+                // 500 is an exception that escaped a handler. 503 is an answer: no bicubic frame yet, or a limit reached.
+                int status = Status(url, b);
+                if (status == 500 || status > 505)
+                    throw new InvalidOperationException($"HTTP {status}");
+                if (status is >= 400 and < 500 or 501 or 505)
+                    throw new HttpRefused($"HTTP {status}");
+            }, e => e is HttpRefused);
+            // Query values as the handlers see them: mutated bytes percent-encoded into a well-formed request line.
+            byte[][] queries = [.. new[] { "view=bicubic&token=SECRET", "action=stream&view=classsr&token=SECRET", "action=snapshot&token=SECRET&view=" }
+                .Select(q => Encoding.ASCII.GetBytes(q))];
+            string[] paths = ["/snapshot", "/", "/stream", "/state", "/classes"];
+            int turn = 0;
+            Fuzz("http query", queries, Iterations(1500), b =>
+            {
+                var q = new StringBuilder();
+                foreach (byte c in b)
+                    q.Append(char.IsAsciiLetterOrDigit((char)c) || c is (byte)'=' or (byte)'&' or (byte)'-' or (byte)'_' ? ((char)c).ToString() : $"%{c:X2}");
+                string request = $"GET {paths[turn++ % paths.Length]}?{q} HTTP/1.1\r\nHost: {url.Authority}";
+                int status = Status(url, Encoding.ASCII.GetBytes(request));
+                if (status == 500 || status > 505)
+                    throw new InvalidOperationException($"HTTP {status}");
+                if (status is >= 400 and < 500)
+                    throw new HttpRefused($"HTTP {status}");
+            }, e => e is HttpRefused);
+            // Still serving after all of it.
+            Assert.Equal(200, Status(url, seeds[2]));
+        }
+        finally
+        {
+            await http.StopServerAsync();
+            pipeline.Stop(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>
+    /// Sends one request (its header block ended by a blank line) and returns the status; 400 when the server closes
+    /// unanswered. Not half-closed: Kestrel takes a FIN for a client gone and aborts a stream or a waiting snapshot.
+    /// </summary>
+    static int Status(Uri url, byte[] request)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        client.Connect(url.Host, url.Port);
+        client.ReceiveTimeout = 4000;
+        var stream = client.GetStream();
+        stream.Write(request);
+        stream.Write("\r\n\r\n"u8);
+        var head = new List<byte>();
+        var buf = new byte[4096];
+        while (head.Count < 64 * 1024)
+        {
+            int n;
+            try { n = stream.Read(buf); }
+            catch (IOException) { break; }
+            if (n == 0) break;
+            head.AddRange(buf.AsSpan(0, n));
+            if (head.Count >= 12 && Encoding.ASCII.GetString([.. head]).Contains("\r\n\r\n", StringComparison.Ordinal))
+                break;
+        }
+        string text = Encoding.ASCII.GetString([.. head]);
+        return text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal) && int.TryParse(text.AsSpan(9, 3), out int status) ? status : 400;
+    }
+
+    [Fact]
+    public void V4l2_buffer_metadata_through_the_simulated_camera()
+    {
+        // A driver reporting nonsense: buffer indices it never had, bytesused beyond the mapping or short of a frame,
+        // error and other flags, any field and sequence. Every read gives a frame, skips and counts a damaged one, or
+        // fails with the source's IOException (the pipeline then reopens it, as here).
+        foreach (var format in new[] { ClassSR.Edge.Daemon.Devices.V4l2.V4l2PixelFormat.Yuyv, ClassSR.Edge.Daemon.Devices.V4l2.V4l2PixelFormat.Nv12, ClassSR.Edge.Daemon.Devices.V4l2.V4l2PixelFormat.Mjpeg })
+        {
+            string name = $"v4l2 {format.ToString().ToLowerInvariant()} buffer";
+            var rng = new Random(name.Aggregate(17, (h, c) => unchecked(h * 31 + c)) & 0x7fffffff);
+            using var camera = new ClassSR.Edge.Daemon.Devices.V4l2.SimulatedV4l2Device(
+                ClassSR.Edge.Daemon.Devices.V4l2.V4l2Abi.CapVideoCapture | ClassSR.Edge.Daemon.Devices.V4l2.V4l2Abi.CapStreaming,
+                [ClassSR.Edge.Daemon.Devices.V4l2.V4l2CaptureRequest.FourCc(format)], [(160, 120)], fps: 2000);
+            camera.Dequeued = b =>
+            {
+                switch (rng.Next(6))
+                {
+                    case 0: b.Index = rng.Next(3) == 0 ? (uint)rng.Next() : (uint)rng.Next(8); break;
+                    case 1: b.BytesUsed = rng.Next(3) switch { 0 => 0, 1 => (uint)rng.Next((int)b.BytesUsed + 1), _ => uint.MaxValue - (uint)rng.Next(16) }; break;
+                    case 2: b.Flags ^= 1u << rng.Next(32); break;
+                    case 3: (b.Field, b.Sequence) = ((uint)rng.Next(), (uint)rng.Next()); break;
+                    case 4: b.Length = (uint)rng.Next(); break;
+                }
+                return b;
+            };
+            using var source = new ClassSR.Edge.Daemon.Devices.V4l2.V4l2Source("/dev/video0", new ClassSR.Edge.Daemon.Devices.V4l2.V4l2CaptureRequest(160, 120), camera);
+            var frame = new YuvFrame(160, 120);
+            int got = 0, refused = 0, iterations = Iterations(600);
+            source.Open();
+            for (int i = 0; i < iterations; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                try
+                {
+                    Assert.True(source.Read(frame, out _, CancellationToken.None));
+                    got++;
+                }
+                catch (IOException e)
+                {
+                    Assert.StartsWith("/dev/video0: ", e.Message);
+                    refused++;
+                    source.Close();
+                    source.Open();
+                }
+                Assert.True(sw.Elapsed < PerInput, $"{name}: read {i} took {sw.Elapsed.TotalSeconds:0.0} s");
+            }
+            source.Close();
+            output.WriteLine($"fuzz {name}: {iterations} inputs, {got} frames, {source.CorruptFrames} skipped as damaged, {refused} refused (reopened)");
+            Assert.True(got > 0 && refused > 0 && source.CorruptFrames > 0, $"{name}: the mutations must reach every outcome");
+        }
+    }
 }

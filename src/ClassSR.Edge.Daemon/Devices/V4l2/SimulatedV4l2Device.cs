@@ -391,8 +391,13 @@ public sealed unsafe class SimulatedV4l2Device : IV4l2Device
         long us = Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency;
         buf.TimestampSeconds = us / 1_000_000;
         buf.TimestampMicroseconds = us % 1_000_000;
+        if (Dequeued is { } rewrite)
+            buf = rewrite(buf);
         return 0;
     }
+
+    /// <summary>Rewrites what DQBUF reports (index, bytesused, flags...), as a faulty driver might: for fuzzing the capture path.</summary>
+    public Func<V4l2Buffer, V4l2Buffer>? Dequeued { get; set; }
 
     /// <summary>Frame <paramref name="index"/> of the synthetic scene packed in the capture format; returns bytesused.</summary>
     uint Fill(byte[] data, long index, bool corrupt)
