@@ -21,7 +21,7 @@ path = sys.argv[5] if len(sys.argv) > 5 else "/tmp/f.sock"
 
 def rss_mb():
     with open(f"/proc/{pid}/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) // 1024
+        return round(next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024, 1)
 
 
 def state():
@@ -54,6 +54,8 @@ for t in range(4):
     print(f"stalled, {2 * (t + 1)} s: RSS {rss_mb()} MB, {state()}")
 for s in held:
     s.close()
-for t in range(3):
-    time.sleep(2)
-    print(f"after they left, {2 * (t + 1)} s: RSS {rss_mb()} MB, {state()}")
+prev = 0
+for t in (2, 6, 15, 30, 60, 90):
+    time.sleep(t - (0 if t == 2 else prev))
+    prev = t
+    print(f"after they left, {t} s: RSS {rss_mb()} MB, {state()}")

@@ -144,12 +144,22 @@ public sealed class FrameSocketSink : FrameSink
 
     void Remove(Client client)
     {
+        bool last;
         lock (_clientsGate)
         {
             if (!_clients.Contains(client))
                 return;
             _clients = [.. _clients.Where(c => c != client)];
+            last = _clients.Length == 0;
         }
+        // With nobody to send to, the spare messages (a frame each, 1.4 MB at 1280x720) only hold memory: the next
+        // client's first frame allocates one again.
+        if (last)
+            lock (_poolGate)
+            {
+                _live -= _free.Count;
+                _free.Clear();
+            }
         _log.Info($"raw-frame client {client.Id} left: {client.Sent} frames sent, {client.Dropped} dropped while it was busy");
         MemoryTrim.Request();
     }

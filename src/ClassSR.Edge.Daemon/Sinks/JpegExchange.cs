@@ -45,7 +45,8 @@ public sealed class StreamClient(long id, string remote)
 /// <summary>
 /// Hands the newest JPEG to every client without copying it per client: frames are reference counted and
 /// pooled, so a client stuck in a write keeps only the frame it is writing, while the encoder moves on with
-/// other buffers and the other clients take newer frames. The pool grows to about (clients + 2) frames.
+/// other buffers and the other clients take newer frames. The pool grows to about (clients + 2) frames and shrinks
+/// back as clients leave.
 /// </summary>
 public sealed class JpegExchange
 {
@@ -158,7 +159,23 @@ public sealed class JpegExchange
     public void Unregister(StreamClient client)
     {
         lock (_gate)
+        {
             _clients.Remove(client);
+            // The pool grew for the clients there were (a stalled one holds the frame it is writing); what the ones
+            // left cannot use goes back to the runtime, so memory returns after a crowd leaves.
+            while (_free.Count > _clients.Count + 2)
+                _free.Pop();
+        }
+    }
+
+    /// <summary>Frames waiting in the pool (for tests: it shrinks as clients leave).</summary>
+    public int PooledFrames
+    {
+        get
+        {
+            lock (_gate)
+                return _free.Count;
+        }
     }
 
     /// <summary>Wakes every client so each notices a stop.</summary>

@@ -22,4 +22,27 @@ public class JpegExchangeTests
         exchange.Release(taken);
         exchange.Unregister(client);
     }
+
+    [Fact]
+    public void The_pool_grown_for_stalled_clients_shrinks_back_when_they_leave()
+    {
+        var exchange = new JpegExchange();
+        var clients = Enumerable.Range(0, 10).Select(i => exchange.Register($"c{i}")).ToList();
+        var held = new List<EncodedFrame>();
+        // Each client stuck writing a different frame: the pool grows to one per client, plus the newest.
+        foreach (var _ in clients)
+        {
+            exchange.Publish(exchange.Rent());
+            held.Add(exchange.Acquire()!);
+        }
+        foreach (var f in held)
+            exchange.Release(f);
+        Assert.True(exchange.PooledFrames >= 9, $"{exchange.PooledFrames} pooled");
+        foreach (var c in clients.Skip(2))
+            exchange.Unregister(c);
+        Assert.Equal(2 + 2, exchange.PooledFrames);
+        foreach (var c in clients.Take(2))
+            exchange.Unregister(c);
+        Assert.Equal(2, exchange.PooledFrames);
+    }
 }
