@@ -102,7 +102,7 @@ public class CliTests
         AssertOneLineError(CliRunner.Jit("upscale", input, Path.Combine(dir, "o.png"), "--models", dir), "medium.int8.onnx");
     }
 
-    [Fact]
+    [SharedDataFact("Set5 and its reference LR")]
     public void Eval_reports_psnr_per_image_and_writes_json()
     {
         string dir = TestImages.TemporaryDirectory(), json = Path.Combine(dir, "e.json");

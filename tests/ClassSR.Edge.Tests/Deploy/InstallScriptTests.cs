@@ -51,7 +51,8 @@ public class InstallScriptTests
         var info = CliRunner.Run(binary, ["info"]);
         Assert.True(info.ExitCode == 0, info.Stdout + info.Stderr);
         Assert.Contains($"models       {Path.Combine(dest, "opt/classsr/share/classsr-edge/models")}", info.Stdout);
-        string input = Path.Combine(TestImages.SharedFolder("datasets/test/reference_lr_x4/Set5"), "bird.png");
+        // Any picture will do (it was Set5's bird, which a clone without ../shared does not have).
+        string input = TestImages.SyntheticPng(TestImages.TemporaryDirectory(), 128, 96);
         var up = CliRunner.Run(binary, ["upscale", input, Path.Combine(dest, "out.png"), "--precision", "int8"]);
         Assert.True(up.ExitCode == 0, up.Stderr);
         Assert.DoesNotContain("OnnxRuntime", up.Stdout + up.Stderr);

@@ -12,7 +12,7 @@ public class UpscalerTests
 {
     static YuvFrame Frame(int w, int h, int seed = 0) => TestImages.SyntheticFrame(w, h, seed);
 
-    [Theory]
+    [SharedDataTheory("Set14")]
     [InlineData(Precision.Fp32)]
     [InlineData(Precision.Int8)]
     public void Tile_at_a_time_with_halos_matches_the_branch_on_the_whole_frame(Precision precision)

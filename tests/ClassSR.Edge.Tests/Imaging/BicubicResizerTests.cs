@@ -180,7 +180,7 @@ public class BicubicResizerTests(ITestOutputHelper output)
     /// Our x1/4 LR against MATLAB imresize's (the SelfExSR benchmark's reference_lr_x4). If this fails, PSNR
     /// figures computed on our LR are not comparable with published ones.
     /// </summary>
-    [Fact]
+    [SharedDataFact("the test sets and their reference LR")]
     public void Downscale_matches_matlab_reference_lr_x4()
     {
         string hrRoot = TestImages.SharedFolder("datasets/test");

@@ -71,7 +71,7 @@ public sealed class ImageFileTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir));
     }
 
-    [Fact]
+    [SharedDataFact("Set14 (bridge.png, a grey PNG)")]
     public void Grayscale_png_loads_as_rgb()
     {
         string gray = Path.Combine(TestImages.SharedFolder("datasets/test/Set14"), "bridge.png");

@@ -55,6 +55,14 @@ internal static class TestImages
     }
 
     /// <summary><see cref="Synthetic"/> as a limited-range I420 frame.</summary>
+    /// <summary>A synthetic picture saved as PNG in <paramref name="dir"/>: an input for the CLI where any image will do.</summary>
+    public static string SyntheticPng(string dir, int width = 128, int height = 96, int seed = 0)
+    {
+        string path = Path.Combine(dir, $"synthetic-{width}x{height}-{seed}.png");
+        ImageFile.Save(path, Synthetic(width, height, seed), width, height);
+        return path;
+    }
+
     public static YuvFrame SyntheticFrame(int width, int height, int seed = 0)
     {
         var f = new YuvFrame(width, height);
