@@ -32,6 +32,25 @@ namespace ClassSR.Edge.Cli
               classsr-edge bench --compare A.json B.json
             """;
 
+        /// <summary>The usage lines of one command (each of its forms with their continuation lines); null for an unknown one.</summary>
+        public static string? UsageOf(string command)
+        {
+            var lines = Usage.Split('\n');
+            var picked = new List<string>();
+            bool inside = false;
+            foreach (var line in lines)
+            {
+                string t = line.TrimStart();
+                if (t.StartsWith("classsr-edge ", StringComparison.Ordinal))
+                    inside = t.StartsWith($"classsr-edge {command} ", StringComparison.Ordinal) || t == $"classsr-edge {command}";
+                else if (t.Length == 0)
+                    inside = false;
+                if (inside)
+                    picked.Add(line);
+            }
+            return picked.Count == 0 ? null : string.Join('\n', picked) + "\n(options and config keys: README.md)";
+        }
+
         public static int Main(string[] argv)
         {
             OrtHost.UsePackagedLibrary();
@@ -39,6 +58,12 @@ namespace ClassSR.Edge.Cli
             {
                 Console.WriteLine(Usage);
                 return argv.Length == 0 ? 2 : 0;
+            }
+            // `classsr-edge bench --help`: that command's part of the usage. No option takes "--help" as its value.
+            if (argv.Length > 1 && argv.AsSpan(1).IndexOfAny("-h", "--help") >= 0 && UsageOf(argv[0]) is { } usage)
+            {
+                Console.WriteLine(usage);
+                return 0;
             }
             try
             {

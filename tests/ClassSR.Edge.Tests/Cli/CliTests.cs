@@ -156,4 +156,22 @@ public class CliTests
         Assert.Contains(expected, aot.Stdout);
         Assert.Contains(expected, jit.Stdout);
     }
+
+    [Theory]
+    [InlineData("upscale")]
+    [InlineData("eval")]
+    [InlineData("info")]
+    [InlineData("run")]
+    [InlineData("check-config")]
+    [InlineData("bench")]
+    public void Help_works_for_every_subcommand(string command)
+    {
+        var r = CliRunner.Jit(command, "--help");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.StartsWith($"classsr-edge {command}", r.Stdout.TrimStart());
+        // Its own usage only, not another command's.
+        Assert.DoesNotContain(r.Stdout.Split('\n'), l => l.TrimStart().StartsWith("classsr-edge ", StringComparison.Ordinal)
+            && !l.TrimStart().StartsWith($"classsr-edge {command}", StringComparison.Ordinal));
+        Assert.Equal(0, CliRunner.Jit(command, "-h").ExitCode);
+    }
 }
