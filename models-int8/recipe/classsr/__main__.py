@@ -286,6 +286,22 @@ def step_export(a, p, budget):
         json.dump(info, f, indent=1)
 
 
+def tidy_eval(path, shared):
+    """Rewrites an eval JSON for the repository: dataset paths relative to ../shared (not this machine's), and no
+    per-image timings (they change on every run and machine; the bench measures speed)."""
+    ev = json.load(open(path))
+    for key in ("hr", "lr"):
+        if ev.get(key):
+            rel = os.path.relpath(os.path.abspath(ev[key]), os.path.abspath(shared))
+            ev[key] = "../shared/" + rel if not rel.startswith("..") else os.path.basename(ev[key])
+    for im in ev.get("images", []) + [ev["mean"]]:
+        im.pop("ms", None)
+    with open(path, "w") as f:
+        json.dump(ev, f, indent=2)
+        f.write("\n")
+    return ev
+
+
 def step_manifest(a, p, budget):
     """Adds the ONNX Runtime figures measured by `classsr-edge eval` (make.sh) to manifest.json."""
     path = os.path.join(a.out, "manifest.json")
@@ -295,7 +311,7 @@ def step_manifest(a, p, budget):
     for f in sorted(os.listdir(edir)):
         if f.endswith(".json"):
             st, mode, prec, _ = f.split(".")
-            evals[(st, mode, prec)] = json.load(open(os.path.join(edir, f)))["mean"]
+            evals[(st, mode, prec)] = tidy_eval(os.path.join(edir, f), a.shared)["mean"]
     for m in man["models"]:
         mode = "routed" if m["role"] == "classifier" else m["role"]
         m["psnr"] = {st: round(v["psnr"], 3) for (st, md, pr), v in evals.items() if md == mode and pr == m["precision"]}
