@@ -102,7 +102,7 @@ if (openCv != null)
 }
 
 if (only != null) return 0;
-var peak = Measure.GemmPeak(Path.Combine(root, "models-int8", "bench"), threads);
+var peak = Measure.GemmPeak(Path.Combine(root, "src", "ClassSR.Edge.Bench", "fixtures"), threads);
 Console.WriteLine($"ONNX Runtime GEMM peak ({peak.Size}^3): INT8 MatMulInteger {peak.Int8Gmacs:F1} GMAC/s, FP32 MatMul {peak.Fp32Gmacs:F1} GMAC/s");
 var summary = Report.Summary(results, peak);
 var videoResults = video == "off" ? [] : VideoBench.Run(root, shared, set, threads, videoSeconds, rounds, !noOpenCv);

@@ -1,7 +1,7 @@
 """Tiny graphs for the benchmark's machine-peak figures: one MatMulInteger (u8 x s8 -> i32) and one MatMul (fp32).
 
 They hold no weights (both operands are inputs), so they are a few hundred bytes and are committed
-under models-int8/bench/. Run: python3 -m classsr.benchmodels OUT_DIR
+under src/ClassSR.Edge.Bench/fixtures/ (the engine bench's GEMM peak; not part of the model set). Run: python3 -m classsr.benchmodels OUT_DIR
 """
 import os
 import sys
