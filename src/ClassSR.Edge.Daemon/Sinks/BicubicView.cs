@@ -12,6 +12,16 @@ internal sealed class BicubicView
 
     public YuvFrame Frame { get; private set; } = new(1, 1);
 
+    /// <summary>Holds an output-sized frame and its resizers.</summary>
+    public bool Allocated => _luma != null;
+
+    /// <summary>Lets the frame and resizers go (nobody watches): the next Render makes them again.</summary>
+    public void Release()
+    {
+        (_luma, _chroma) = (null, null);
+        Frame = new YuvFrame(1, 1);
+    }
+
     public void Render(YuvFrame lr, int scale)
     {
         if (_luma is null || _luma.SourceWidth != lr.Width || _luma.SourceHeight != lr.Height)

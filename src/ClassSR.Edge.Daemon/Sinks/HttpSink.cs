@@ -168,7 +168,18 @@ public sealed class HttpSink : FrameSink
             _bicubicView.Render(frame.Source, Upscaler.Scale);
             _bicubic.Publish(Encode(_bicubicView.Frame, frame, _bicubic));
         }
+        else if (_bicubicView.Allocated && f.EncodedTicks > Volatile.Read(ref _bicubicWantedUntil) + BicubicKeep * Stopwatch.Frequency)
+        {
+            // Nobody has watched the split view for a while: its output-sized frame and JPEGs (about 2 MB at 1280x720)
+            // go back, so one look at the split view does not cost memory for the rest of the run.
+            _bicubicView.Release();
+            _bicubic.DropPooled();
+            MemoryTrim.Request();
+        }
     }
+
+    /// <summary>Seconds the split view's buffers are kept after its last viewer, for one who comes straight back.</summary>
+    const long BicubicKeep = 10;
 
     /// <summary>JPEG of <paramref name="image"/> in a buffer of <paramref name="exchange"/>, stamped with the frame's times.</summary>
     EncodedFrame Encode(YuvFrame image, PipelineFrame frame, JpegExchange exchange)
@@ -335,7 +346,7 @@ public sealed class HttpSink : FrameSink
                 break;
             case "/":
                 response.ContentType = "text/html; charset=utf-8";
-                await response.WriteAsync(ViewerPage.Html, ctx.RequestAborted).ConfigureAwait(false);
+                await response.Body.WriteAsync(ViewerPage.Html, ctx.RequestAborted).ConfigureAwait(false);
                 break;
             default:
                 response.StatusCode = StatusCodes.Status404NotFound;

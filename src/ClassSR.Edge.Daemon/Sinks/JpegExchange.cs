@@ -168,6 +168,13 @@ public sealed class JpegExchange
         }
     }
 
+    /// <summary>Lets every pooled frame go (a view nobody watches); the newest stays, for a snapshot.</summary>
+    public void DropPooled()
+    {
+        lock (_gate)
+            _free.Clear();
+    }
+
     /// <summary>Frames waiting in the pool (for tests: it shrinks as clients leave).</summary>
     public int PooledFrames
     {
