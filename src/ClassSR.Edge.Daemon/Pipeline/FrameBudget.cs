@@ -192,14 +192,4 @@ public sealed class FrameBudget
         _sinceMove = 0;
         Moves++;
     }
-
-    /// <summary>Back to full quality with nothing learned (a new stream, a new target).</summary>
-    public void Reset()
-    {
-        _level = 0;
-        _sinceMove = 0;
-        _movedFrom = -1;
-        _upDwell = UpDwell;
-        Array.Fill(_ratio, DefaultRatio);
-    }
 }
