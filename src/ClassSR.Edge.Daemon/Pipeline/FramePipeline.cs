@@ -7,9 +7,11 @@ using ClassSR.Edge.Imaging;
 namespace ClassSR.Edge.Daemon.Pipeline;
 
 /// <summary>
-/// Capture thread -> upscale thread -> sinks (each on its own thread), joined by newest-wins slots. The capture
-/// thread also keeps the picture alive when the source goes: it republishes the last good frame marked NO
-/// SIGNAL once a second and reopens the source with backoff (0.25 s doubling to 1 s).
+/// Capture thread -> upscale thread -> sinks (each on its own thread), joined by newest-wins slots that pass
+/// references to pooled frames (<see cref="FrameRing"/>): a captured frame is written once by the source, an upscaled
+/// one once by the upscaler, and every sink reads the same one. The capture thread also keeps the picture alive when
+/// the source goes: it republishes the last good frame marked NO SIGNAL once a second and reopens the source with
+/// backoff (0.25 s doubling to 1 s).
 /// </summary>
 public sealed class FramePipeline : IDisposable
 {
@@ -23,14 +25,15 @@ public sealed class FramePipeline : IDisposable
     readonly FrameSink[] _sinks;
     readonly Log _log;
     readonly CancellationTokenSource _stop = new();
-    readonly FrameSlot<PipelineFrame> _toUpscale = new(new PipelineFrame(1, 1));
+    readonly FrameSlot<PipelineFrame> _toUpscale = new();
+    readonly FrameRing _captured = new("captured"), _upscaled = new("upscaled");
     readonly long _startTicks = Stopwatch.GetTimestamp();
     Thread? _capture, _upscale;
 
     // Written by the capture thread.
     readonly RateMeter _capturedRate = new();
     PipelineFrame? _lastGood;
-    long _sequence, _captured, _reopens;
+    long _sequence, _capturedCount, _reopens;
     volatile bool _signal, _ended;
     volatile string? _lastError;
     volatile int _sourceWidth, _sourceHeight;
@@ -82,6 +85,10 @@ public sealed class FramePipeline : IDisposable
     public Action<Exception>? Faulted { get; set; }
 
     public IReadOnlyList<FrameSink> Sinks => _sinks;
+
+    /// <summary>The pooled frames: what the source writes into, and what the upscaler writes for the sinks.</summary>
+    public FrameRing CapturedFrames => _captured;
+    public FrameRing UpscaledFrames => _upscaled;
 
     /// <summary>What the frame-budget controller holds to; a change applies between two frames (SIGHUP).</summary>
     public BudgetOptions Budget
@@ -149,7 +156,6 @@ public sealed class FramePipeline : IDisposable
     void CaptureLoop()
     {
         var token = _stop.Token;
-        var frame = new PipelineFrame(1, 1);
         var backoff = MinBackoff;
         long nextNoSignal = 0;
         bool opened = false;
@@ -170,11 +176,22 @@ public sealed class FramePipeline : IDisposable
                     _log.Info($"source {_source.Name} open again");
                 while (!token.IsCancellationRequested)
                 {
+                    var frame = _captured.Rent();
                     frame.EnsureSize(_source.Width, _source.Height);
-                    if (!_source.Read(frame.Image, out long ticks, token))
+                    long ticks;
+                    try
                     {
-                        ended = !token.IsCancellationRequested;
-                        break;
+                        if (!_source.Read(frame.Image, out ticks, token))
+                        {
+                            frame.Release();
+                            ended = !token.IsCancellationRequested;
+                            break;
+                        }
+                    }
+                    catch
+                    {
+                        frame.Release();
+                        throw;
                     }
                     if (!_signal)
                     {
@@ -187,11 +204,13 @@ public sealed class FramePipeline : IDisposable
                     frame.CapturedTicks = ticks;
                     frame.NoSignal = false;
                     frame.Stream = _stream;
-                    _lastGood ??= new PipelineFrame(1, 1);
-                    _lastGood.CopyFrom(frame);
-                    Interlocked.Increment(ref _captured);
+                    // Kept by reference for the NO SIGNAL card: the frame stays out of the ring until a newer one replaces it.
+                    frame.AddReference();
+                    _lastGood?.Release();
+                    _lastGood = frame;
+                    Interlocked.Increment(ref _capturedCount);
                     _capturedRate.Mark(ticks);
-                    _toUpscale.Publish(ref frame);
+                    _toUpscale.Publish(frame)?.Release();
                 }
                 reason = "end of stream";
             }
@@ -217,20 +236,20 @@ public sealed class FramePipeline : IDisposable
                 _log.Info($"source {_source.Name} ended{(HoldLastFrameAtEnd ? "; showing the last frame as NO SIGNAL" : "")}");
                 SourceEnded?.Invoke();
                 while (HoldLastFrameAtEnd && !token.IsCancellationRequested)
-                    WaitShowingNoSignal(ref frame, TimeSpan.FromSeconds(1), ref nextNoSignal, token);
+                    WaitShowingNoSignal(TimeSpan.FromSeconds(1), ref nextNoSignal, token);
                 break;
             }
             // A source that stays away would log a line per retry; log when the reason changes.
             if (wasSignal || reason != _lastError)
                 _log.Warn($"source {_source.Name}: {reason}; NO SIGNAL, retrying in {backoff.TotalSeconds:0.##} s (up to {MaxBackoff.TotalSeconds:0} s)");
             _lastError = reason;
-            WaitShowingNoSignal(ref frame, backoff, ref nextNoSignal, token);
+            WaitShowingNoSignal(backoff, ref nextNoSignal, token);
             backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
         }
     }
 
     /// <summary>Waits, republishing the last good frame with a NO SIGNAL banner once a second.</summary>
-    void WaitShowingNoSignal(ref PipelineFrame frame, TimeSpan duration, ref long nextNoSignal, CancellationToken token)
+    void WaitShowingNoSignal(TimeSpan duration, ref long nextNoSignal, CancellationToken token)
     {
         long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         while (!token.IsCancellationRequested)
@@ -238,7 +257,7 @@ public sealed class FramePipeline : IDisposable
             long now = Stopwatch.GetTimestamp();
             if (now >= nextNoSignal)
             {
-                PublishNoSignal(ref frame, now);
+                PublishNoSignal(now);
                 nextNoSignal = now + NoSignalPeriod;
             }
             long until = Math.Min(end, nextNoSignal);
@@ -251,8 +270,9 @@ public sealed class FramePipeline : IDisposable
         }
     }
 
-    void PublishNoSignal(ref PipelineFrame frame, long now)
+    void PublishNoSignal(long now)
     {
+        var frame = _captured.Rent();
         if (_lastGood is { } last)
             frame.CopyFrom(last);
         else
@@ -270,18 +290,17 @@ public sealed class FramePipeline : IDisposable
         frame.Stream = ++_stream;
         frame.Sequence = ++_sequence;
         frame.CapturedTicks = now;
-        _toUpscale.Publish(ref frame);
+        _toUpscale.Publish(frame)?.Release();
     }
 
     void UpscaleLoop()
     {
-        var input = new PipelineFrame(1, 1);
-        var output = new PipelineFrame(1, 1);
         long stream = -1;
         try
         {
-            while (_toUpscale.TryTake(ref input))
+            while (_toUpscale.TryTake(out var input))
             {
+                var output = _upscaled.Rent();
                 if (Interlocked.Exchange(ref _pendingUpscaler, null) is { } next)
                 {
                     var old = _upscaler;
@@ -301,25 +320,23 @@ public sealed class FramePipeline : IDisposable
                     _budgetView = null;
                 _upscaler.Dial = _budget?.Dial ?? QualityDial.Full;
                 var lr = input.Image;
-                output.EnsureSize(lr.Width * Upscaler.Scale, lr.Height * Upscaler.Scale);
-                output.Image.Range = lr.Range;
                 // Temporal reuse: what the engine cached belongs to another stream (a reopened source, the NO SIGNAL card).
                 if (input.Stream != stream)
                 {
                     _upscaler.ResetHistory();
                     stream = input.Stream;
                 }
-                _upscaler.Upscale(lr, output.Image);
+                _upscaler.Upscale(lr, output.Result);
                 long done = Stopwatch.GetTimestamp();
                 output.Sequence = input.Sequence;
                 output.CapturedTicks = input.CapturedTicks;
                 output.NoSignal = input.NoSignal;
+                output.Stream = input.Stream;
                 output.UpscaledTicks = done;
-                var grid = _upscaler.LastGrid;
-                output.SetSource(lr, grid.Cols, grid.Rows, grid.Tile, _upscaler.LastClasses, _upscaler.LastReused);
-                var st = _upscaler.Stats;
+                output.AttachSource(input);
+                input.Release();
+                var st = output.Stats;
                 output.UpscaleMs = st.TotalMs;
-                st.CopyTo(output.Stats);
                 _upscaleMs.Add(st.TotalMs);
                 output.HoldLevel = _budget?.Level ?? 0;
                 if (_budget is { } budget && !input.NoSignal)
@@ -345,6 +362,7 @@ public sealed class FramePipeline : IDisposable
                 _processedRate.Mark(done);
                 foreach (var sink in _sinks)
                     sink.Offer(output);
+                output.Release();
             }
         }
         catch (Exception e)
@@ -412,7 +430,7 @@ public sealed class FramePipeline : IDisposable
             NoSignal = !_signal,
             UptimeSeconds = (now - _startTicks) / (double)Stopwatch.Frequency,
             Fps = new StageFigures { Captured = _capturedRate.Rate(now), Processed = _processedRate.Rate(now) },
-            Frames = new StageCounts { Captured = Interlocked.Read(ref _captured), Processed = Interlocked.Read(ref _processed) },
+            Frames = new StageCounts { Captured = Interlocked.Read(ref _capturedCount), Processed = Interlocked.Read(ref _processed) },
             Drops = drops,
             Classes = new ClassShares { Simple = s0, Medium = s1, Hard = s2 },
             MacsRatio = macs,

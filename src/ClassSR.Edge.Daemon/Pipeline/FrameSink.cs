@@ -1,15 +1,13 @@
 namespace ClassSR.Edge.Daemon.Pipeline;
 
 /// <summary>
-/// A consumer of upscaled frames on its own thread behind its own newest-wins slot, so a slow sink loses
-/// frames (counted) instead of holding up the upscaler or the other sinks.
+/// A consumer of upscaled frames on its own thread behind its own newest-wins slot, so a slow sink loses frames
+/// (counted) instead of holding up the upscaler or the other sinks. Every sink reads the same pooled frame: the slot
+/// holds a reference, not a copy.
 /// </summary>
 public abstract class FrameSink : IDisposable
 {
-    readonly FrameSlot<PipelineFrame> _slot = new(new PipelineFrame(1, 1));
-    // Owned by the upscale thread: it copies each frame in here and swaps it into the slot.
-    PipelineFrame _incoming = new(1, 1);
-    PipelineFrame _current = new(1, 1);
+    readonly FrameSlot<PipelineFrame> _slot = new();
     Thread? _thread;
 
     protected FrameSink(string stage) => Stage = stage;
@@ -29,22 +27,16 @@ public abstract class FrameSink : IDisposable
     /// <summary>Called (on the sink's thread) when the sink fails for good; the daemon stops.</summary>
     public Action<FrameSink, Exception>? Failed { get; set; }
 
-    /// <summary>
-    /// Whether <see cref="Consume"/> reads the frame's LR source and class map: other sinks are spared copying them on
-    /// the upscale thread every frame.
-    /// </summary>
-    protected virtual bool WantsSource => false;
-
-    /// <summary>True while nobody would receive a frame (a socket with no client): the copy is skipped.</summary>
+    /// <summary>True while nobody would receive a frame (a socket with no client): the frame is not even handed over.</summary>
     protected virtual bool Idle => false;
 
-    /// <summary>Called by the upscale thread; copies, so the caller keeps its buffer.</summary>
+    /// <summary>Called by the upscale thread: the sink takes a reference of its own, so the caller may release its one.</summary>
     internal void Offer(PipelineFrame frame)
     {
         if (Idle)
             return;
-        _incoming.CopyFrom(frame, WantsSource);
-        _slot.Publish(ref _incoming);
+        frame.AddReference();
+        _slot.Publish(frame)?.Release();
     }
 
     public virtual void Start()
@@ -57,8 +49,17 @@ public abstract class FrameSink : IDisposable
     {
         try
         {
-            while (_slot.TryTake(ref _current))
-                Consume(_current);
+            while (_slot.TryTake(out var frame))
+            {
+                try
+                {
+                    Consume(frame);
+                }
+                finally
+                {
+                    frame.Release();
+                }
+            }
         }
         catch (Exception e)
         {
@@ -69,7 +70,10 @@ public abstract class FrameSink : IDisposable
     /// <summary>True once the sink's thread has exited (or never ran): its resources are safe to free.</summary>
     protected bool ThreadEnded => _thread is null || !_thread.IsAlive;
 
-    /// <summary>Handles one frame; the frame is the sink's until the next call.</summary>
+    /// <summary>
+    /// Handles one frame, shared with the other sinks: read it, never write it. It goes back to its ring when the call
+    /// returns; a sink that keeps it longer takes a reference (<see cref="PipelineFrame.AddReference"/>).
+    /// </summary>
     protected abstract void Consume(PipelineFrame frame);
 
     /// <summary>Stops taking frames and waits (bounded) for the thread; a sink blocked in a write is abandoned.</summary>

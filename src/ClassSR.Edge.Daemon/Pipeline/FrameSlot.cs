@@ -1,19 +1,17 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ClassSR.Edge.Daemon.Pipeline;
 
 /// <summary>
-/// A one-frame handoff between two threads where the newest frame wins. The producer and the consumer each
-/// keep one buffer and the slot holds a third; Publish and TryTake swap buffers, so no frame is ever
-/// allocated or copied here. A frame replaced before the consumer took it is counted as dropped.
+/// A one-frame handoff between two threads where the newest frame wins. It holds a reference, never a copy: the
+/// producer hands a frame over and gets back the one it replaced unseen (counted as dropped), which it releases.
 /// </summary>
 public sealed class FrameSlot<T> where T : class
 {
     readonly object _gate = new(); // not Lock: Monitor.Wait needs a monitor
-    T _held;
-    bool _fresh, _closed;
+    T? _held;
+    bool _closed;
     long _published, _dropped;
-
-    /// <param name="spare">The slot's own buffer, handed to the producer on the first Publish.</param>
-    public FrameSlot(T spare) => _held = spare;
 
     /// <summary>
     /// Publish waits for the consumer to take the previous frame instead of replacing it: for pipes (file in, y4m out)
@@ -24,37 +22,41 @@ public sealed class FrameSlot<T> where T : class
     public long Published { get { lock (_gate) return _published; } }
     public long Dropped { get { lock (_gate) return _dropped; } }
 
-    /// <summary>Hands <paramref name="item"/> over and returns, in it, a buffer to fill next.</summary>
-    public void Publish(ref T item)
+    /// <summary>Hands <paramref name="item"/> over; returns the frame it replaced before anyone took it, or null.</summary>
+    public T? Publish(T item)
     {
         lock (_gate)
         {
-            while (Lossless && _fresh && !_closed)
+            while (Lossless && _held != null && !_closed)
                 Monitor.Wait(_gate);
-            (item, _held) = (_held, item);
-            if (_fresh)
+            var replaced = _held;
+            _held = item;
+            if (replaced != null)
                 _dropped++;
-            _fresh = true;
             _published++;
             Monitor.PulseAll(_gate);
+            return replaced;
         }
     }
 
     /// <summary>
-    /// Waits for a frame newer than the last one taken and swaps it into <paramref name="item"/> (whose old
-    /// buffer goes back to the slot). False once the slot is closed, or when the wait timed out.
+    /// Waits for a frame newer than the last one taken. False once the slot is closed and empty, or when the wait
+    /// timed out.
     /// </summary>
-    public bool TryTake(ref T item, int timeoutMs = Timeout.Infinite)
+    public bool TryTake([NotNullWhen(true)] out T? item, int timeoutMs = Timeout.Infinite)
     {
         lock (_gate)
         {
-            while (!_fresh)
+            while (_held is null)
             {
                 if (_closed || !Monitor.Wait(_gate, timeoutMs))
+                {
+                    item = null;
                     return false;
+                }
             }
-            (item, _held) = (_held, item);
-            _fresh = false;
+            item = _held;
+            _held = null;
             // A lossless producer may be waiting for this.
             Monitor.PulseAll(_gate);
             return true;

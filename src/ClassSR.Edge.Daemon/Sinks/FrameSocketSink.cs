@@ -8,9 +8,9 @@ public readonly record struct FrameSocketClientState(long Id, long Sent, long Dr
 
 /// <summary>
 /// Upscaled frames, uncompressed, on a Unix domain socket for other local processes: each frame is a
-/// <see cref="FrameHeader"/> followed by the I420 planes. Every client has its own thread and takes the newest
-/// message, shared with the others (one copy per frame for all of them), so a client that stops reading loses frames
-/// (counted for it), delays nobody else, and holds at most two frames; one that takes nothing for
+/// <see cref="FrameHeader"/> followed by the I420 planes. Every client has its own thread and sends the newest pooled
+/// frame straight from its planes, shared with the other clients and sinks (no copy), so a client that stops reading
+/// loses frames (counted for it), delays nobody else, and holds at most two frames; one that takes nothing for
 /// <see cref="StalledClientTimeout"/> is disconnected, and beyond <see cref="MaxClients"/> clients are refused.
 /// </summary>
 public sealed class FrameSocketSink : FrameSink
@@ -23,11 +23,7 @@ public sealed class FrameSocketSink : FrameSink
     /// <summary>A client whose socket takes no byte for this long is disconnected, and the frame it pinned freed.</summary>
     public static readonly TimeSpan DefaultStalledClientTimeout = TimeSpan.FromSeconds(10);
     public TimeSpan StalledClientTimeout { get; init; } = DefaultStalledClientTimeout;
-    const int MaxSpareMessages = 3;
-    readonly Lock _poolGate = new();
-    readonly Stack<SharedMessage> _free = new();
     long _refused;
-    int _live;
 
     readonly Log _log;
     readonly Lock _clientsGate = new();
@@ -46,8 +42,8 @@ public sealed class FrameSocketSink : FrameSink
 
     public string Path { get; }
 
-    /// <summary>Messages (frame buffers) that exist now, in use or spare: bounded by the clients, not by time.</summary>
-    public int LiveMessages => Volatile.Read(ref _live);
+    /// <summary>References to pooled frames the clients hold now (waiting or being sent): at most two per client.</summary>
+    public int HeldFrames => _clients.Sum(c => c.Held);
 
     /// <summary>Connections refused because <see cref="MaxClients"/> were connected.</summary>
     public long Refused => Interlocked.Read(ref _refused);
@@ -144,22 +140,13 @@ public sealed class FrameSocketSink : FrameSink
 
     void Remove(Client client)
     {
-        bool last;
         lock (_clientsGate)
         {
             if (!_clients.Contains(client))
                 return;
             _clients = [.. _clients.Where(c => c != client)];
-            last = _clients.Length == 0;
         }
-        // With nobody to send to, the spare messages (a frame each, 1.4 MB at 1280x720) only hold memory: the next
-        // client's first frame allocates one again.
-        if (last)
-            lock (_poolGate)
-            {
-                _live -= _free.Count;
-                _free.Clear();
-            }
+        // The frames it held went back to the pipeline's ring when it let go of them.
         _log.Info($"raw-frame client {client.Id} left: {client.Sent} frames sent, {client.Dropped} dropped while it was busy");
         MemoryTrim.Request();
     }
@@ -168,12 +155,8 @@ public sealed class FrameSocketSink : FrameSink
 
     protected override void Consume(PipelineFrame frame)
     {
-        // One copy per frame for every client: the message is shared, each client holds a reference.
-        var m = Rent();
-        m.Fill(frame);
         foreach (var c in _clients)
-            c.Offer(m);
-        Release(m);
+            c.Offer(frame);
     }
 
     public override void Stop(TimeSpan timeout)
@@ -208,13 +191,15 @@ public sealed class FrameSocketSink : FrameSink
     }
 
     /// <summary>
-    /// One connection: a sender thread and the newest message waiting for it. Messages are shared with every other
-    /// client, so a stalled client holds at most two (the one it is stuck sending and the newest), never copies.
+    /// One connection: a sender thread and the newest frame waiting for it. Frames are shared with every other client and
+    /// sink, so a stalled client holds at most two references (the frame it is stuck sending and the newest), never copies.
     /// </summary>
     sealed class Client(long id, Socket socket, FrameSocketSink owner)
     {
         readonly object _gate = new(); // Monitor.Wait needs a monitor
-        SharedMessage? _pending;
+        readonly byte[] _header = new byte[FrameHeader.Size];
+        PipelineFrame? _pending;
+        volatile PipelineFrame? _sending;
         bool _closed;
         Thread? _thread;
         long _sent, _dropped;
@@ -222,6 +207,7 @@ public sealed class FrameSocketSink : FrameSink
         public long Id => id;
         public long Sent => Interlocked.Read(ref _sent);
         public long Dropped => Interlocked.Read(ref _dropped);
+        public int Held { get { lock (_gate) return (_pending is null ? 0 : 1) + (_sending is null ? 0 : 1); } }
 
         public void Start()
         {
@@ -229,44 +215,49 @@ public sealed class FrameSocketSink : FrameSink
             _thread.Start();
         }
 
-        /// <summary>On the sink's thread: the newest message replaces one the client has not started on.</summary>
-        public void Offer(SharedMessage message)
+        /// <summary>On the sink's thread: the newest frame replaces one the client has not started on.</summary>
+        public void Offer(PipelineFrame frame)
         {
-            message.AddReference();
-            SharedMessage? replaced;
+            frame.AddReference();
+            PipelineFrame? replaced;
             lock (_gate)
             {
                 if (_closed)
-                    replaced = message;
+                    replaced = frame;
                 else
                 {
                     replaced = _pending;
-                    _pending = message;
+                    _pending = frame;
                     Monitor.Pulse(_gate);
                 }
             }
             if (replaced is null)
                 return;
-            if (replaced != message)
+            if (replaced != frame)
                 Interlocked.Increment(ref _dropped);
-            owner.Release(replaced);
+            replaced.Release();
         }
 
-        /// <summary>The newest message, waited for; null once closed.</summary>
-        SharedMessage? Next()
+        /// <summary>The newest frame, waited for, now the one being sent; null once closed.</summary>
+        PipelineFrame? Next()
         {
             lock (_gate)
             {
                 while (_pending is null && !_closed)
                     Monitor.Wait(_gate);
-                var m = _pending;
+                var f = _pending;
                 _pending = null;
                 if (!_closed)
-                    return m;
-                if (m != null)
-                    owner.Release(m);
+                    return _sending = f;
+                f?.Release();
                 return null;
             }
+        }
+
+        void Send(ReadOnlySpan<byte> data)
+        {
+            while (!data.IsEmpty)
+                data = data[socket.Send(data)..];
         }
 
         void Run()
@@ -275,17 +266,21 @@ public sealed class FrameSocketSink : FrameSink
             {
                 // A reader that takes nothing for this long is gone for our purposes: it would pin a frame for ever.
                 socket.SendTimeout = (int)owner.StalledClientTimeout.TotalMilliseconds;
-                while (Next() is { } m)
+                while (Next() is { } f)
                 {
                     try
                     {
-                        var data = m.Bytes.AsSpan(0, m.Length);
-                        while (!data.IsEmpty)
-                            data = data[socket.Send(data)..];
+                        FrameHeader.Write(_header, f);
+                        Send(_header);
+                        Send(f.Image.Y);
+                        Send(f.Image.U);
+                        Send(f.Image.V);
                     }
                     finally
                     {
-                        owner.Release(m);
+                        lock (_gate)
+                            _sending = null;
+                        f.Release();
                     }
                     Interlocked.Increment(ref _sent);
                 }
@@ -303,83 +298,18 @@ public sealed class FrameSocketSink : FrameSink
 
         public void Close()
         {
-            SharedMessage? left;
+            PipelineFrame? left;
             lock (_gate)
             {
                 _closed = true;
                 (left, _pending) = (_pending, null);
                 Monitor.PulseAll(_gate);
             }
-            if (left != null)
-                owner.Release(left);
+            left?.Release();
             // Unblocks a send into a full socket buffer: a stalled reader must not hold up shutdown.
             socket.Dispose();
         }
 
         public void Join(TimeSpan timeout) => _thread?.Join(timeout);
-    }
-
-    /// <summary>
-    /// A whole message (header and planes), filled once per frame and sent by every client; reference counted, back
-    /// in the sink's pool when the last sender lets go. Reallocated only when the frame size changes.
-    /// </summary>
-    internal sealed class SharedMessage
-    {
-        public byte[] Bytes = [];
-        public int Length;
-        int _references;
-
-        public void AddReference() => Interlocked.Increment(ref _references);
-
-        /// <summary>True when that was the last reference.</summary>
-        public bool ReleaseReference() => Interlocked.Decrement(ref _references) == 0;
-
-        public void Fill(PipelineFrame frame)
-        {
-            var image = frame.Image;
-            Length = FrameHeader.Size + FrameHeader.PayloadLength(image);
-            if (Bytes.Length != Length)
-                Bytes = new byte[Length];
-            var span = Bytes.AsSpan();
-            FrameHeader.Write(span, frame);
-            int at = FrameHeader.Size;
-            image.Y.CopyTo(span[at..]);
-            at += image.Y.Length;
-            image.U.CopyTo(span[at..]);
-            at += image.U.Length;
-            image.V.CopyTo(span[at..]);
-        }
-    }
-
-    SharedMessage Rent()
-    {
-        SharedMessage m;
-        lock (_poolGate)
-        {
-            if (_free.Count > 0)
-                m = _free.Pop();
-            else
-            {
-                m = new SharedMessage();
-                _live++;
-            }
-        }
-        m.AddReference();
-        return m;
-    }
-
-    void Release(SharedMessage m)
-    {
-        if (!m.ReleaseReference())
-            return;
-        lock (_poolGate)
-        {
-            // Beyond a few spares, a buffer left by clients that are gone goes back to the runtime, not to a pool sized
-            // for the worst moment.
-            if (_free.Count < MaxSpareMessages)
-                _free.Push(m);
-            else
-                _live--;
-        }
     }
 }

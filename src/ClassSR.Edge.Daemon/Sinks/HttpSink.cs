@@ -36,8 +36,6 @@ public sealed class HttpOptions
 public sealed class HttpSink : FrameSink
 {
     const string Boundary = "classsrframe";
-    // The bicubic view and the class-map overlay are drawn from the LR source.
-    protected override bool WantsSource => true;
     static readonly TimeSpan SnapshotWait = TimeSpan.FromSeconds(5);
 
     readonly HttpOptions _options;
@@ -163,9 +161,9 @@ public sealed class HttpSink : FrameSink
         Interlocked.Increment(ref _encoded);
         _encodedRate.Mark(f.EncodedTicks);
         KeepClassMap(frame);
-        if (_bicubic.HasClients || f.EncodedTicks < Volatile.Read(ref _bicubicWantedUntil))
+        if (frame.Source is { } lr && (_bicubic.HasClients || f.EncodedTicks < Volatile.Read(ref _bicubicWantedUntil)))
         {
-            _bicubicView.Render(frame.Source, Upscaler.Scale);
+            _bicubicView.Render(lr, Upscaler.Scale);
             _bicubic.Publish(Encode(_bicubicView.Frame, frame, _bicubic));
         }
         else if (_bicubicView.Allocated && f.EncodedTicks > Volatile.Read(ref _bicubicWantedUntil) + BicubicKeep * Stopwatch.Frequency)
@@ -213,8 +211,8 @@ public sealed class HttpSink : FrameSink
             if (_reused.Length != frame.Reused.Length)
                 _reused = new byte[frame.Reused.Length];
             frame.Reused.CopyTo(_reused, 0);
-            (_classCols, _classRows, _classTile) = (frame.ClassCols, frame.ClassRows, frame.ClassTile);
-            (_sourceWidth, _sourceHeight, _classSequence) = (frame.Source.Width, frame.Source.Height, frame.Sequence);
+            (_classCols, _classRows, _classTile) = (frame.Grid.Cols, frame.Grid.Rows, frame.Grid.Tile);
+            (_sourceWidth, _sourceHeight, _classSequence) = (frame.Source?.Width ?? frame.Grid.Width, frame.Source?.Height ?? frame.Grid.Height, frame.Sequence);
         }
     }
 

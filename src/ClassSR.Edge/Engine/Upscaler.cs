@@ -358,6 +358,18 @@ public sealed class Upscaler : IDisposable
         _skipClassifier = 0;
     }
 
+    /// <summary>
+    /// Upscales <paramref name="lr"/> into <paramref name="result"/>, sized here, with the frame's stats and cell map:
+    /// the caller owns all of it and nothing in it changes with the next frame.
+    /// </summary>
+    public void Upscale(YuvFrame lr, UpscaleResult result)
+    {
+        result.EnsureFor(lr.Width, lr.Height, lr.Range);
+        Upscale(lr, result.Image);
+        Stats.CopyTo(result.Stats);
+        result.SetCells(LastGrid, LastClasses, LastReused);
+    }
+
     public void Upscale(YuvFrame lr, YuvFrame hr)
     {
         if (hr.Width != lr.Width * Scale || hr.Height != lr.Height * Scale)

@@ -8,24 +8,19 @@ public class FrameSlotLosslessTests
     [Fact]
     public void A_lossless_slot_hands_over_every_frame_to_a_slow_consumer()
     {
-        var slot = new FrameSlot<int[]>([0]) { Lossless = true };
+        var slot = new FrameSlot<int[]> { Lossless = true };
         var seen = new List<int>();
         var consumer = new Thread(() =>
         {
-            var item = new int[1];
-            while (slot.TryTake(ref item))
+            while (slot.TryTake(out var item))
             {
                 Thread.Sleep(2);
                 seen.Add(item[0]);
             }
         });
         consumer.Start();
-        var buffer = new int[1];
         for (int i = 1; i <= 50; i++)
-        {
-            buffer[0] = i;
-            slot.Publish(ref buffer);
-        }
+            Assert.Null(slot.Publish([i]));
         slot.Close();
         Assert.True(consumer.Join(TimeSpan.FromSeconds(10)));
         Assert.Equal(Enumerable.Range(1, 50), seen);
@@ -35,11 +30,10 @@ public class FrameSlotLosslessTests
     [Fact]
     public void A_closed_lossless_slot_never_blocks_the_producer()
     {
-        var slot = new FrameSlot<int[]>([0]) { Lossless = true };
-        var buffer = new int[1];
-        slot.Publish(ref buffer);
+        var slot = new FrameSlot<int[]> { Lossless = true };
+        slot.Publish([1]);
         slot.Close();
-        var publisher = new Thread(() => slot.Publish(ref buffer));
+        var publisher = new Thread(() => slot.Publish([2]));
         publisher.Start();
         Assert.True(publisher.Join(TimeSpan.FromSeconds(5)), "Publish waited on a closed slot");
     }

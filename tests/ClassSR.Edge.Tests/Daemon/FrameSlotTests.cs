@@ -5,41 +5,33 @@ namespace ClassSR.Edge.Tests.Daemon;
 
 public class FrameSlotTests
 {
-    sealed class Box
+    sealed class Box(long value)
     {
-        public long Value;
+        public readonly long Value = value;
     }
 
     [Fact]
-    public void The_newest_frame_wins_and_replaced_frames_are_counted()
+    public void The_newest_frame_wins_and_the_replaced_frames_come_back_to_the_producer()
     {
-        var spare = new Box();
-        var slot = new FrameSlot<Box>(spare);
-        var producer = new Box();
-        var consumer = new Box();
-        var all = new HashSet<Box>(ReferenceEqualityComparer.Instance) { spare, producer, consumer };
-        for (int i = 1; i <= 3; i++)
-        {
-            producer.Value = i;
-            slot.Publish(ref producer);
-            Assert.Contains(producer, all); // buffers circulate; none is made
-        }
-        Assert.True(slot.TryTake(ref consumer, 0));
-        Assert.Equal(3, consumer.Value);
+        var slot = new FrameSlot<Box>();
+        var boxes = new[] { new Box(1), new Box(2), new Box(3) };
+        Assert.Null(slot.Publish(boxes[0]));
+        Assert.Same(boxes[0], slot.Publish(boxes[1])); // unseen, handed back for the producer to release
+        Assert.Same(boxes[1], slot.Publish(boxes[2]));
+        Assert.True(slot.TryTake(out var taken, 0));
+        Assert.Same(boxes[2], taken); // the very object published: nothing is copied
         Assert.Equal(2, slot.Dropped);
         Assert.Equal(3, slot.Published);
-        Assert.False(slot.TryTake(ref consumer, 0)); // nothing newer
-        Assert.NotSame(producer, consumer);
-        Assert.Contains(consumer, all);
+        Assert.False(slot.TryTake(out _, 0)); // nothing newer
+        Assert.Null(slot.Publish(new Box(4))); // a taken frame is the consumer's, never handed back
     }
 
     [Fact]
     public void Close_wakes_a_waiting_consumer()
     {
-        var slot = new FrameSlot<Box>(new Box());
-        var consumer = new Box();
+        var slot = new FrameSlot<Box>();
         bool? took = null;
-        var waiting = new Thread(() => took = slot.TryTake(ref consumer));
+        var waiting = new Thread(() => took = slot.TryTake(out _));
         waiting.Start();
         Thread.Sleep(50);
         Assert.True(waiting.IsAlive);
@@ -49,24 +41,21 @@ public class FrameSlotTests
     }
 
     [Fact]
-    public void A_slow_consumer_sees_increasing_frames_and_every_frame_is_taken_or_dropped()
+    public void A_slow_consumer_sees_increasing_frames_and_every_frame_is_taken_or_handed_back()
     {
-        var slot = new FrameSlot<Box>(new Box());
+        var slot = new FrameSlot<Box>();
         const int Count = 20_000;
+        long handedBack = 0;
         var producer = new Thread(() =>
         {
-            var p = new Box();
             for (int i = 1; i <= Count; i++)
-            {
-                p.Value = i;
-                slot.Publish(ref p);
-            }
+                if (slot.Publish(new Box(i)) != null)
+                    handedBack++;
             slot.Close();
         });
         producer.Start();
-        var c = new Box();
         long last = 0, taken = 0;
-        while (slot.TryTake(ref c))
+        while (slot.TryTake(out var c))
         {
             Assert.True(c.Value > last, $"{c.Value} after {last}");
             last = c.Value;
@@ -77,5 +66,6 @@ public class FrameSlotTests
         Assert.True(producer.Join(10_000));
         Assert.Equal(Count, last); // the final frame is never lost
         Assert.Equal(Count, taken + slot.Dropped);
+        Assert.Equal(slot.Dropped, handedBack);
     }
 }

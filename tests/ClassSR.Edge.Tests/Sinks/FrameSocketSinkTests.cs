@@ -174,13 +174,16 @@ public class FrameSocketSinkTests
             var wait = Stopwatch.StartNew();
             while (socket.Clients.Count < FrameSocketSink.MaxClients && wait.Elapsed < Timeout)
                 Thread.Sleep(10);
-            int peak = 0;
+            int peak = 0, peakLive = 0;
             for (int i = 0; i < 20; i++)
             {
-                peak = Math.Max(peak, socket.LiveMessages);
+                peak = Math.Max(peak, socket.HeldFrames);
+                peakLive = Math.Max(peakLive, run.Pipeline.UpscaledFrames.Live);
                 Thread.Sleep(20);
             }
-            Assert.True(peak <= 2 * FrameSocketSink.MaxClients + 2, $"{peak} frame buffers for {FrameSocketSink.MaxClients} stalled clients");
+            Assert.True(peak <= 2 * FrameSocketSink.MaxClients, $"{peak} frames held by {FrameSocketSink.MaxClients} stalled clients");
+            // What they hold is the pipeline's own frames, shared: the ring grows by what they pin, no more.
+            Assert.True(peakLive <= 2 * FrameSocketSink.MaxClients + 4, $"{peakLive} upscaled frames for {FrameSocketSink.MaxClients} stalled clients");
 
             // One more is refused: closed at once, and counted.
             using (var extra = Connect(path))
@@ -190,14 +193,16 @@ public class FrameSocketSinkTests
             }
             Assert.Equal(1, socket.Refused);
 
-            // After the stall timeout they are all gone, and so are the frames they pinned.
+            // After the stall timeout they are all gone, and the frames they pinned are back in the ring, which keeps
+            // only a few spares of them.
+            var ring = run.Pipeline.UpscaledFrames;
             wait.Restart();
-            while ((socket.Clients.Count > 0 || socket.LiveMessages > 4) && wait.Elapsed < Timeout)
+            while ((socket.Clients.Count > 0 || socket.HeldFrames > 0 || ring.Live > ring.InUse + FrameRing.DefaultSpares) && wait.Elapsed < Timeout)
                 Thread.Sleep(20);
             Assert.Empty(socket.Clients);
-            Assert.True(socket.LiveMessages <= 4, $"{socket.LiveMessages} frame buffers after the clients left");
-            // With nobody left the spares go too: at most the frame being filled.
-            Assert.True(socket.LiveMessages <= 1, $"{socket.LiveMessages} frame buffers with no client");
+            Assert.Equal(0, socket.HeldFrames);
+            Assert.True(ring.Live <= ring.InUse + FrameRing.DefaultSpares, ring.ToString());
+            Assert.True(ring.InUse <= 2, ring.ToString()); // the upscaler's frame, and one on its way to a sink
         }
         finally
         {

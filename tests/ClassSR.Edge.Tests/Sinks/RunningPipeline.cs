@@ -24,6 +24,8 @@ internal sealed class RunningPipeline : IDisposable
 
     public long Processed => _pipeline.ProcessedFrames;
 
+    public FramePipeline Pipeline => _pipeline;
+
     public TimeSpan Stop()
     {
         var t = Stopwatch.StartNew();

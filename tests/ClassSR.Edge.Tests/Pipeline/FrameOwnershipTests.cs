@@ -1,0 +1,127 @@
+using System.Net.Sockets;
+using ClassSR.Edge.Daemon;
+using ClassSR.Edge.Daemon.Pipeline;
+using ClassSR.Edge.Daemon.Sinks;
+using ClassSR.Edge.Daemon.Sources;
+using ClassSR.Edge.Engine;
+using ClassSR.Edge.Tests.Engine;
+using ClassSR.Edge.Tests.Imaging;
+using Xunit;
+
+namespace ClassSR.Edge.Tests.Pipeline;
+
+/// <summary>
+/// One frame, many readers: between capture and the last sink a frame is written once per stage and then shared by
+/// reference. Counted on the pipeline's own rings with the common set of readers, one MJPEG client and one raw-frame
+/// client at once.
+/// </summary>
+public class FrameOwnershipTests
+{
+    [Fact]
+    public async Task One_http_stream_client_and_one_socket_client_read_the_same_frames_without_copies()
+    {
+        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.Bicubic, Threads = 1 });
+        var log = new Log(TextWriter.Null);
+        var http = new HttpSink(new HttpOptions { Listen = ListenAddress.Parse("127.0.0.1:0") }, log);
+        string path = Path.Combine(TestImages.TemporaryDirectory(), "frames.sock");
+        var socketSink = new FrameSocketSink(path, log);
+        socketSink.Bind();
+        using var pipeline = new FramePipeline(new SyntheticSource(fps: 60, width: 96, height: 64), up, [http, socketSink], log);
+        http.State = pipeline.Snapshot;
+        await http.StartServerAsync();
+        pipeline.Start();
+        try
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            await using var stream = await client.GetStreamAsync(new Uri(new Uri(http.Url!), "stream"));
+            using var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            raw.Connect(new UnixDomainSocketEndPoint(path));
+            // Both clients read as fast as frames come, on their own threads.
+            long rawBytes = 0, httpBytes = 0;
+            using var reading = new CancellationTokenSource();
+            var rawReader = Task.Run(() =>
+            {
+                var buffer = new byte[1 << 16];
+                while (!reading.IsCancellationRequested)
+                {
+                    int n = raw.Receive(buffer);
+                    if (n <= 0) break;
+                    Interlocked.Add(ref rawBytes, n);
+                }
+            });
+            var httpReader = Task.Run(async () =>
+            {
+                var buffer = new byte[1 << 16];
+                while (!reading.IsCancellationRequested)
+                {
+                    int n = await stream.ReadAsync(buffer, reading.Token);
+                    if (n <= 0) break;
+                    Interlocked.Add(ref httpBytes, n);
+                }
+            });
+
+            Poll.Until(() => socketSink.Clients.Count == 1 && http.Exchange.HasClients && pipeline.ProcessedFrames > 20, "both clients reading");
+            var captured = pipeline.CapturedFrames;
+            var upscaled = pipeline.UpscaledFrames;
+            long copies0 = captured.Copies + upscaled.Copies, made0 = captured.Allocations + upscaled.Allocations;
+            long frames0 = pipeline.ProcessedFrames, sent0 = socketSink.Clients[0].Sent;
+            Poll.Until(() => pipeline.ProcessedFrames - frames0 >= 60 && socketSink.Clients[0].Sent - sent0 >= 30, "60 more frames");
+            long frames = pipeline.ProcessedFrames - frames0;
+            long copies = captured.Copies + upscaled.Copies - copies0;
+
+            // At most once between capture and the last sink, as promised; here not at all.
+            Assert.True(copies <= frames, $"{copies} copies in {frames} frames");
+            Assert.Equal(0, copies);
+            // The steady state makes no frame: the rings' frames circulate.
+            Assert.Equal(made0, captured.Allocations + upscaled.Allocations);
+            Assert.True(upscaled.Live <= 2 + 2 * 2 + 2 + FrameRing.DefaultSpares, upscaled.ToString());
+            Assert.True(Interlocked.Read(ref rawBytes) > 0 && Interlocked.Read(ref httpBytes) > 0);
+            reading.Cancel();
+            raw.Shutdown(SocketShutdown.Both);
+        }
+        finally
+        {
+            pipeline.Stop(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    [Fact]
+    public void A_frame_goes_back_to_its_ring_with_its_last_reference_and_takes_its_source_with_it()
+    {
+        var captured = new FrameRing("captured");
+        var upscaled = new FrameRing("upscaled");
+        var lr = captured.Rent();
+        lr.EnsureSize(8, 8);
+        var hr = upscaled.Rent();
+        hr.AttachSource(lr);
+        lr.Release(); // the capture side is done with it; the upscaled frame still refers to it
+        Assert.Equal(1, captured.InUse);
+        Assert.Same(lr.Image, hr.Source);
+
+        hr.AddReference(); // a sink keeps it
+        hr.Release();
+        Assert.Equal(1, upscaled.InUse);
+        hr.Release(); // the last reader
+        Assert.Equal(0, upscaled.InUse);
+        Assert.Equal(0, captured.InUse);
+        Assert.Null(hr.Source);
+
+        // Lent again, the same frames come back: nothing is made.
+        Assert.Same(lr, captured.Rent());
+        Assert.Same(hr, upscaled.Rent());
+        Assert.Equal(1, captured.Allocations);
+        Assert.Throws<InvalidOperationException>(() => { var f = captured.Rent(); f.Release(); f.AddReference(); });
+    }
+
+    [Fact]
+    public void Beyond_its_spares_the_ring_lets_frames_go()
+    {
+        var ring = new FrameRing("upscaled", spares: 2);
+        var lent = Enumerable.Range(0, 6).Select(_ => ring.Rent()).ToList();
+        Assert.Equal(6, ring.Live);
+        foreach (var f in lent)
+            f.Release();
+        Assert.Equal(2, ring.Live);
+        Assert.Equal(0, ring.InUse);
+    }
+}
