@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Control;
 using System.Globalization;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Config;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ClassSR.Edge.Daemon.Control;
 using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Devices.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
@@ -51,40 +52,6 @@ public sealed class DaemonHost
 
     /// <summary>Opens the LED and button lines; the board's GPIO unless a test hands in its twin.</summary>
     public Func<GpioOptions, IGpioPins> OpenGpio { get; init; } = options => new GpioPins(options);
-
-    /// <summary>The raw-frame socket, bound; null when none was asked for or the default's directory is missing.</summary>
-    FrameSocketSink? FrameSocket()
-    {
-        if (_options.FramesSocket is not { } path)
-            return null;
-        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!_options.FramesSocketExplicit && !Directory.Exists(dir))
-        {
-            _log.Info($"no raw-frame socket: {dir} does not exist (the systemd unit makes it; --frames-socket PATH picks another)");
-            return null;
-        }
-        var sink = new FrameSocketSink(path, _log);
-        try
-        {
-            sink.Bind();
-        }
-        catch (IOException e) when (!_options.FramesSocketExplicit)
-        {
-            // The default is a convenience: a second daemon run by hand beside the service must still start.
-            _log.Warn($"no raw-frame socket: {e.Message}");
-            return null;
-        }
-        return sink;
-    }
-
-    /// <summary>Each raw-frame client's drops as a stage of its own ("socket:ID"): a slow reader is told apart from a slow pipeline.</summary>
-    static PipelineState WithSocketClients(PipelineState state, FrameSocketSink socket)
-    {
-        foreach (var c in socket.Clients)
-            state.Drops[$"socket:{c.Id}"] = c.Dropped;
-        state.Refused["socket"] = socket.Refused;
-        return state;
-    }
 
     /// <summary>
     /// True when SIGHUP was ignored by whoever started us (nohup, some CI runners): .NET keeps an inherited ignore, so
@@ -179,26 +146,13 @@ public sealed class DaemonHost
         // Opened before anything runs, so a wrong chip or pin fails start-up with its reason.
         using var gpio = _options.Gpio is { Any: true } pins ? OpenGpio(pins) : null;
         using var source = SourceSpec.Create(_options.Source, _options.Raw, _options.Fps, _options.Loop, _options.Size, _options.PixelFormat);
-        var sinks = new List<FrameSink>();
-        HttpSink? http = null;
-        if (_options.Listen is { } listen)
-        {
-            http = new HttpSink(new HttpOptions { Listen = listen, AuthToken = _options.AuthToken, JpegQuality = _options.JpegQuality }, _log);
-            sinks.Add(http);
-        }
-        if (_options.Y4mToStdout)
-            sinks.Add(new Y4mSink(Console.OpenStandardOutput(), () => source.Fps));
-        if (_options.Framebuffer is { } fbPath)
-        {
-            var fb = FramebufferSink.Open(fbPath);
-            _log.Info($"showing frames on {fb.Describe()}");
-            sinks.Add(fb);
-        }
-        var frameSocket = FrameSocket();
-        if (frameSocket != null)
-            sinks.Add(frameSocket);
-        foreach (string device in _options.V4l2Outputs)
-            sinks.Add(new V4l2LoopbackSink(device, new LinuxV4l2Device(), _log, () => source.Fps));
+        // The state is the pipeline's, made below, plus what each stage adds; the server serves it.
+        FramePipeline? pipelineRef = null;
+        var state = new StateRegistry(() => pipelineRef!.Snapshot());
+        ControlServer? server = _options.Listen is { } listen
+            ? new ControlServer(new ControlOptions { Listen = listen, AuthToken = _options.AuthToken }, state, () => pipelineRef!.ClassMap(), _log)
+            : null;
+        var sinks = SinkSpec.Create(_options, server, source, _log);
         foreach (var s in sinks)
         {
             s.Failed = (sink, e) =>
@@ -211,7 +165,7 @@ public sealed class DaemonHost
 
         // A y4m pipe's reader wants the end of the stream; a server, a screen or a virtual camera has viewers who want
         // a picture, NO SIGNAL included.
-        bool holdLastFrame = !_options.Y4mToStdout || sinks.Any(s => s is HttpSink or FramebufferSink) || _options.V4l2Outputs.Count > 0;
+        bool holdLastFrame = !_options.Y4mToStdout || server != null || sinks.Any(s => s is FramebufferSink) || _options.V4l2Outputs.Count > 0;
         foreach (var sink in sinks.OfType<Y4mSink>())
             sink.Lossless = !holdLastFrame;
         using var pipeline = new FramePipeline(source, upscaler, sinks, _log)
@@ -227,11 +181,10 @@ public sealed class DaemonHost
         if (Budget is { } budgetNow)
             pipeline.Budget = budgetNow();
         running = pipeline;
-        if (http != null)
-        {
-            http.State = frameSocket is null ? pipeline.Snapshot : () => WithSocketClients(pipeline.Snapshot(), frameSocket);
-            http.StartServerAsync().GetAwaiter().GetResult();
-        }
+        pipelineRef = pipeline;
+        foreach (var s in sinks)
+            state.Add(s);
+        server?.StartAsync().GetAwaiter().GetResult();
         long started = Stopwatch.GetTimestamp();
         pipeline.Start();
         // The pins' event holds the button's handler for as long as the pins are open.
@@ -244,9 +197,9 @@ public sealed class DaemonHost
             });
         var light = gpio != null && _options.Gpio!.LedPin != null ? new StatusLight(gpio, () => pipeline.Signal) : null;
         light?.Start();
-        string target = http != null ? $"serving {http.Url}" : $"writing to {string.Join(", ", sinks.Select(s => s.Stage))}";
+        string target = server != null ? $"serving {server.Url}" : $"writing to {string.Join(", ", sinks.Select(s => s.Stage))}";
         _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
-            $"{upscaler.Precision.ToString().ToLowerInvariant()}){(http != null && _options.AuthToken != null ? ", token required" : "")}");
+            $"{upscaler.Precision.ToString().ToLowerInvariant()}){(server != null && _options.AuthToken != null ? ", token required" : "")}");
 
         Thread? notify = null;
         ServiceHeartbeat? heartbeat = Notifier is { } n ? new ServiceHeartbeat(n, Watchdog) : null;
@@ -255,7 +208,7 @@ public sealed class DaemonHost
             notify = new Thread(() =>
             {
                 do
-                    heartbeat.Tick(Stopwatch.GetElapsedTime(started), pipeline.ProcessedFrames, () => ServiceHeartbeat.Describe(pipeline.Snapshot()));
+                    heartbeat.Tick(Stopwatch.GetElapsedTime(started), pipeline.ProcessedFrames, () => ServiceHeartbeat.Describe(state.Snapshot()));
                 while (!stop.Token.WaitHandle.WaitOne(heartbeat.TickPeriod));
             }) { IsBackground = true, Name = "classsr-notify" };
             notify.Start();
@@ -272,10 +225,12 @@ public sealed class DaemonHost
             running = null;
 
         light?.Stop();
-        var serverStopped = http?.StopServerAsync() ?? Task.CompletedTask;
+        var serverStopped = server?.StopAsync() ?? Task.CompletedTask;
         pipeline.Stop(StopBudget);
         if (!serverStopped.Wait(StopBudget))
             _log.Warn("http server did not stop in time");
+        else
+            server?.DisposeAsync().AsTask().Wait(StopBudget);
         // The pipeline's threads are done with whatever upscaler they held; free the ones reloads made.
         if (!ReferenceEquals(pipeline.Upscaler, upscaler))
             pipeline.Upscaler.Dispose();

@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Control;
 using ClassSR.Edge.Daemon.Devices.Gpio;
 using ClassSR.Edge.Daemon.Sinks;
 

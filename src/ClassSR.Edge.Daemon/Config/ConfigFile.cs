@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Control;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;

@@ -27,6 +27,7 @@ public sealed class FramePipeline : IDisposable
     readonly CancellationTokenSource _stop = new();
     readonly FrameSlot<PipelineFrame> _toUpscale = new();
     readonly FrameRing _captured = new("captured"), _upscaled = new("upscaled");
+    readonly ClassMap _classMap = new();
     readonly long _startTicks = Stopwatch.GetTimestamp();
     Thread? _capture, _upscale;
 
@@ -89,6 +90,9 @@ public sealed class FramePipeline : IDisposable
     /// <summary>The pooled frames: what the source writes into, and what the upscaler writes for the sinks.</summary>
     public FrameRing CapturedFrames => _captured;
     public FrameRing UpscaledFrames => _upscaled;
+
+    /// <summary>Which branch each cell of the newest frame went to (/classes).</summary>
+    public ClassMapState ClassMap() => _classMap.State();
 
     /// <summary>What the frame-budget controller holds to; a change applies between two frames (SIGHUP).</summary>
     public BudgetOptions Budget
@@ -356,6 +360,7 @@ public sealed class FramePipeline : IDisposable
                     _reusedMean.Add(st.ReusedShare);
                     if (st.CacheReset) _cacheResets++;
                 }
+                _classMap.Keep(output);
                 _outWidth = output.Image.Width;
                 _outHeight = output.Image.Height;
                 Interlocked.Increment(ref _processed);

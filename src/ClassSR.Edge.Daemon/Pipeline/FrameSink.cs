@@ -1,3 +1,5 @@
+using ClassSR.Edge.Daemon.Control;
+
 namespace ClassSR.Edge.Daemon.Pipeline;
 
 /// <summary>
@@ -5,10 +7,11 @@ namespace ClassSR.Edge.Daemon.Pipeline;
 /// (counted) instead of holding up the upscaler or the other sinks. Every sink reads the same pooled frame: the slot
 /// holds a reference, not a copy.
 /// </summary>
-public abstract class FrameSink : IDisposable
+public abstract class FrameSink : IStatePart, IDisposable
 {
     readonly FrameSlot<PipelineFrame> _slot = new();
     Thread? _thread;
+    long _frames;
 
     protected FrameSink(string stage) => Stage = stage;
 
@@ -16,6 +19,13 @@ public abstract class FrameSink : IDisposable
     public string Stage { get; }
 
     public long Dropped => _slot.Dropped;
+
+    /// <summary>Frames this sink has handled.</summary>
+    public long Handled => Interlocked.Read(ref _frames);
+
+    /// <summary>The sink's own part of /state: its figures under its stage name; sinks with clients add theirs.</summary>
+    public virtual void AddTo(PipelineState state, long now) =>
+        state.Sinks[Stage] = new SinkState { Frames = Handled, Dropped = Dropped };
 
     /// <summary>The upscaler waits for this sink rather than dropping its frames (see FrameSlot.Lossless).</summary>
     public bool Lossless
@@ -59,6 +69,7 @@ public abstract class FrameSink : IDisposable
                 {
                     frame.Release();
                 }
+                Interlocked.Increment(ref _frames);
             }
         }
         catch (Exception e)

@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace ClassSR.Edge.Daemon.Pipeline;
 
-/// <summary>A point-in-time picture of the daemon, served as /state and turned into /metrics.</summary>
+/// <summary>
+/// A point-in-time picture of the daemon, served as /state and turned into /metrics. The pipeline fills its part and
+/// each stage then adds its own (Control.StateRegistry); what a sink adds is settable, the rest fixed at creation.
+/// </summary>
 public sealed class PipelineState
 {
     public required SourceState Source { get; init; }
@@ -25,6 +28,19 @@ public sealed class PipelineState
     /// <summary>The frame-budget controller; null where nothing filled it in.</summary>
     public HoldState? Hold { get; init; }
     public List<ClientState> Clients { get; init; } = [];
+    /// <summary>Each sink's own figures, by stage name.</summary>
+    public Dictionary<string, SinkState> Sinks { get; init; } = [];
+}
+
+/// <summary>What one sink has done: frames it handled, frames it lost, and its clients where it has any.</summary>
+public sealed class SinkState
+{
+    public long Frames { get; set; }
+    public long Dropped { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Clients { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Refused { get; set; }
 }
 
 public sealed class SourceState
@@ -51,14 +67,14 @@ public sealed class StageFigures
 {
     public double Captured { get; init; }
     public double Processed { get; init; }
-    public double Encoded { get; init; }
+    public double Encoded { get; set; }
 }
 
 public sealed class StageCounts
 {
     public long Captured { get; init; }
     public long Processed { get; init; }
-    public long Encoded { get; init; }
+    public long Encoded { get; set; }
 }
 
 public sealed class ClassShares
@@ -110,9 +126,9 @@ public sealed class HoldState
 public sealed class LatencyFigures
 {
     public double Upscale { get; init; }
-    public double Encode { get; init; }
+    public double Encode { get; set; }
     /// <summary>From the source handing over a frame to its JPEG being ready.</summary>
-    public double CaptureToEncoded { get; init; }
+    public double CaptureToEncoded { get; set; }
 }
 
 public sealed class ClientState

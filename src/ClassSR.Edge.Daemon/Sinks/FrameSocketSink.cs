@@ -153,6 +153,19 @@ public sealed class FrameSocketSink : FrameSink
 
     protected override bool Idle => _clients.Length == 0;
 
+    /// <summary>Each client's drops as a stage of its own ("socket:ID"): a slow reader is told apart from a slow pipeline.</summary>
+    public override void AddTo(PipelineState state, long now)
+    {
+        base.AddTo(state, now);
+        var clients = _clients;
+        foreach (var c in clients)
+            state.Drops[$"socket:{c.Id}"] = c.Dropped;
+        state.Refused["socket"] = Refused;
+        var sink = state.Sinks[Stage];
+        sink.Clients = clients.Length;
+        sink.Refused = Refused;
+    }
+
     protected override void Consume(PipelineFrame frame)
     {
         foreach (var c in _clients)

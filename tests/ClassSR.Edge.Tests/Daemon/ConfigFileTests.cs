@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Control;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Cli;
 using ClassSR.Edge.Daemon;

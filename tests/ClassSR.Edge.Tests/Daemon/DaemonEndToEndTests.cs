@@ -98,7 +98,7 @@ public class DaemonEndToEndTests
         using var daemon = new DaemonProcess("--source", "y4m:" + clip, "--loop", "--listen", "127.0.0.1:0",
             "--models", QuickModels, "--mode", "bicubic", "--seconds", "60");
         var url = daemon.WaitForUrl(StartTimeout);
-        const int extra = 6, cap = ClassSR.Edge.Daemon.Sinks.HttpSink.MaxConnections;
+        const int extra = 6, cap = ClassSR.Edge.Daemon.Control.ControlServer.MaxConnections;
         var idle = new List<TcpClient>();
         try
         {
@@ -138,7 +138,7 @@ public class DaemonEndToEndTests
         var streams = new List<TcpClient>();
         try
         {
-            for (int i = 0; i <= ClassSR.Edge.Daemon.Sinks.HttpSink.MaxStreamClients; i++)
+            for (int i = 0; i <= ClassSR.Edge.Daemon.Sinks.MjpegSink.MaxStreamClients; i++)
             {
                 var c = new TcpClient { ReceiveBufferSize = 1024 };
                 await c.ConnectAsync(url.Host, url.Port);

@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Control;
 using System.Diagnostics;
 using System.Text;
 using ClassSR.Edge.Daemon.Config;
@@ -167,18 +168,10 @@ public class ParserFuzzTests(ITestOutputHelper output)
     public async Task Http_request_targets_query_values_and_headers()
     {
         // The whole daemon's HTTP side: a pipeline on a still source, the server with a token.
-        using var up = new ClassSR.Edge.Engine.Upscaler(ClassSR.Edge.Tests.Engine.TestModels.Quick(),
-            new ClassSR.Edge.Engine.EngineOptions { Mode = ClassSR.Edge.Engine.UpscaleMode.Bicubic, Threads = 1 });
-        var http = new HttpSink(new HttpOptions { Listen = ListenAddress.Parse("127.0.0.1:0"), AuthToken = "SECRET", JpegQuality = 70 },
-            new ClassSR.Edge.Daemon.Log(TextWriter.Null));
-        using var pipeline = new ClassSR.Edge.Daemon.Pipeline.FramePipeline(new ClassSR.Edge.Tests.Sinks.UnpluggableSource(still: true), up, [http],
-            new ClassSR.Edge.Daemon.Log(TextWriter.Null));
-        http.State = pipeline.Snapshot;
-        await http.StartServerAsync();
-        pipeline.Start();
-        try
+        await using var served = await ClassSR.Edge.Tests.Sinks.ServedPipeline.StartAsync(
+            new ClassSR.Edge.Tests.Sinks.UnpluggableSource(still: true), token: "SECRET", quality: 70);
         {
-            var url = new Uri(http.Url!);
+            var url = served.Url;
             string[] targets =
             [
                 "/snapshot?view=bicubic&token=SECRET", "/?action=snapshot&token=SECRET", "/state?token=SECRET", "/classes?token=SECRET",
@@ -217,11 +210,6 @@ public class ParserFuzzTests(ITestOutputHelper output)
             }, e => e is HttpRefused);
             // Still serving after all of it.
             Assert.Equal(200, Status(url, seeds[2]));
-        }
-        finally
-        {
-            await http.StopServerAsync();
-            pipeline.Stop(TimeSpan.FromSeconds(2));
         }
     }
 

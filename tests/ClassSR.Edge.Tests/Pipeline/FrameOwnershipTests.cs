@@ -1,11 +1,11 @@
+using ClassSR.Edge.Daemon.Control;
 using System.Net.Sockets;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Daemon.Sources;
-using ClassSR.Edge.Engine;
-using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
+using ClassSR.Edge.Tests.Sinks;
 using Xunit;
 
 namespace ClassSR.Edge.Tests.Pipeline;
@@ -20,20 +20,14 @@ public class FrameOwnershipTests
     [Fact]
     public async Task One_http_stream_client_and_one_socket_client_read_the_same_frames_without_copies()
     {
-        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.Bicubic, Threads = 1 });
-        var log = new Log(TextWriter.Null);
-        var http = new HttpSink(new HttpOptions { Listen = ListenAddress.Parse("127.0.0.1:0") }, log);
         string path = Path.Combine(TestImages.TemporaryDirectory(), "frames.sock");
-        var socketSink = new FrameSocketSink(path, log);
+        var socketSink = new FrameSocketSink(path, new Log(TextWriter.Null));
         socketSink.Bind();
-        using var pipeline = new FramePipeline(new SyntheticSource(fps: 60, width: 96, height: 64), up, [http, socketSink], log);
-        http.State = pipeline.Snapshot;
-        await http.StartServerAsync();
-        pipeline.Start();
-        try
+        await using var served = await ServedPipeline.StartAsync(new SyntheticSource(fps: 60, width: 96, height: 64), extra: socketSink);
+        var pipeline = served.Pipeline;
         {
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            await using var stream = await client.GetStreamAsync(new Uri(new Uri(http.Url!), "stream"));
+            await using var stream = await client.GetStreamAsync(new Uri(served.Url, "stream"));
             using var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             raw.Connect(new UnixDomainSocketEndPoint(path));
             // Both clients read as fast as frames come, on their own threads.
@@ -60,7 +54,7 @@ public class FrameOwnershipTests
                 }
             });
 
-            Poll.Until(() => socketSink.Clients.Count == 1 && http.Exchange.HasClients && pipeline.ProcessedFrames > 20, "both clients reading");
+            Poll.Until(() => socketSink.Clients.Count == 1 && served.Mjpeg.Exchange.HasClients && pipeline.ProcessedFrames > 20, "both clients reading");
             var captured = pipeline.CapturedFrames;
             var upscaled = pipeline.UpscaledFrames;
             long copies0 = captured.Copies + upscaled.Copies, made0 = captured.Allocations + upscaled.Allocations;
@@ -78,10 +72,6 @@ public class FrameOwnershipTests
             Assert.True(Interlocked.Read(ref rawBytes) > 0 && Interlocked.Read(ref httpBytes) > 0);
             reading.Cancel();
             raw.Shutdown(SocketShutdown.Both);
-        }
-        finally
-        {
-            pipeline.Stop(TimeSpan.FromSeconds(2));
         }
     }
 

@@ -54,7 +54,7 @@ public class PipelineBudgetTests
         Assert.True(hold.LateFrames > 0);
         Assert.True(hold.MaxLevel > 1);
         Poll.Until(() => pipeline.Snapshot().Hold!.Cause is { } c && c != "reading", "the cause", 20);
-        string metrics = Metrics.Format(pipeline.Snapshot());
+        string metrics = ClassSR.Edge.Daemon.Control.PrometheusText.Format(pipeline.Snapshot());
         Assert.Contains("classsr_hold_active 1", metrics);
         Assert.Contains("classsr_hold_target_fps 50", metrics);
 

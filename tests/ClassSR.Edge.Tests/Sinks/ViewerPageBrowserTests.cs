@@ -9,7 +9,7 @@ using Xunit;
 
 namespace ClassSR.Edge.Tests.Sinks;
 
-/// <summary>The viewer page (Sinks/viewer.html) in headless Chromium against a running daemon.</summary>
+/// <summary>The viewer page (Control/viewer.html) in headless Chromium against a running daemon.</summary>
 public partial class ViewerPageBrowserTests
 {
     static string Dom(string dir, Uri page, int budgetMs)

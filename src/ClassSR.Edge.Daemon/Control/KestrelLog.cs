@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MsLogLevel = Microsoft.Extensions.Logging.LogLevel;
 
-namespace ClassSR.Edge.Daemon.Sinks;
+namespace ClassSR.Edge.Daemon.Control;
 
 /// <summary>Routes ASP.NET Core's own warnings and errors into the daemon's one-line stderr log.</summary>
 internal sealed class KestrelLogProvider(Log log) : ILoggerProvider

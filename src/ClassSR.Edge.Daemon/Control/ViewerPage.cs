@@ -1,5 +1,5 @@
 
-namespace ClassSR.Edge.Daemon.Sinks;
+namespace ClassSR.Edge.Daemon.Control;
 
 /// <summary>
 /// The page at /: the stream, a bicubic-vs-ClassSR split view (the bicubic stream is requested only while the split is

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace ClassSR.Edge.Daemon.Sinks;
+namespace ClassSR.Edge.Daemon.Control;
 
 /// <summary>Where the HTTP server binds: ADDR:PORT, [IPv6]:PORT, localhost:PORT or *:PORT; port 0 picks a free one.</summary>
 public readonly record struct ListenAddress(IPAddress Address, int Port)

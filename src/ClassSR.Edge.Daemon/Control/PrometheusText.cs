@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using ClassSR.Edge.Daemon.Pipeline;
 
-namespace ClassSR.Edge.Daemon.Sinks;
+namespace ClassSR.Edge.Daemon.Control;
 
 /// <summary>/metrics in the Prometheus text exposition format (version 0.0.4).</summary>
-public static class Metrics
+public static class PrometheusText
 {
     public static string Format(PipelineState s)
     {
