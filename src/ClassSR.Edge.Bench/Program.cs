@@ -370,7 +370,7 @@ namespace ClassSR.Edge.Bench
                 using var opt = OrtHost.SessionOptions(threads, null);
                 using var s = new InferenceSession(Path.Combine(dir, $"gemm_{kind}.onnx"), opt);
                 var rng = new Random(1);
-                using var run = new RunOptions();
+                using var run = new OptionTable();
                 OrtValue a, b;
                 if (kind == "int8")
                 {

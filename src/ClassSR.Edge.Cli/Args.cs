@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
 
@@ -99,87 +100,23 @@ public sealed class Args
                 throw new UsageException($"unknown option --{k}");
     }
 
-    public UpscaleMode Mode(UpscaleMode fallback = UpscaleMode.ClassSR) => Get("mode") switch
-    {
-        null => fallback,
-        "classsr" => UpscaleMode.ClassSR,
-        "small" => UpscaleMode.Small,
-        "medium" => UpscaleMode.Medium,
-        "large" => UpscaleMode.Large,
-        "bicubic" => UpscaleMode.Bicubic,
-        var v => throw new UsageException($"--mode: '{v}' is not one of classsr, small, medium, large, bicubic"),
-    };
+    /// <summary>Names that take no value on any command (--loop, --no-promote): from the options table, plus a command's own.</summary>
+    public static HashSet<string> Switches(params string[] own) =>
+        [.. OptionTable.All.Where(o => o.Kind == OptionKind.Switch).Select(o => o.Flag[2..]), .. own];
 
-    public ClassSR.Edge.Models.Precision Precision() => Get("precision") switch
+    /// <summary>Reads <paramref name="options"/> from the command line through the table; each is consumed.</summary>
+    /// <exception cref="UsageException">A value its option refuses, named with the flag.</exception>
+    public OptionValues Bind(IEnumerable<Option> options)
     {
-        null or "auto" => ClassSR.Edge.Models.Precision.Auto,
-        "int8" => ClassSR.Edge.Models.Precision.Int8,
-        "fp32" => ClassSR.Edge.Models.Precision.Fp32,
-        var v => throw new UsageException($"--precision: '{v}' is not one of int8, fp32, auto"),
-    };
-
-    /// <param name="reclassifyEvery">1 for stills; video (run) passes its own default, see EngineOptions.ReclassifyEvery.</param>
-    public EngineOptions Engine(UpscaleMode fallback = UpscaleMode.ClassSR, int reclassifyEvery = 1)
-    {
-        var o = new EngineOptions { Mode = Mode(fallback), Precision = Precision(), Threads = Int("threads", Environment.ProcessorCount) };
-        string? bias = Get("class-bias");
-        if (bias != null)
+        try
         {
-            var parts = bias.Split(',');
-            if (parts.Length != 3 || !parts.All(p => float.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out _)))
-                throw new UsageException($"--class-bias: '{bias}' is not three comma-separated numbers");
-            o.ClassBias = [.. parts.Select(p => float.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
+            return OptionValues.FromCommandLine(options, o => o.Kind == OptionKind.Switch ? (Flag(o.Flag[2..]) ? ["true"] : null) : GetAll(o.Flag[2..]));
         }
-        o.MaxRegionCells = Int("max-region-cells", int.MaxValue);
-        o.MaxRegionPixels = Int("max-region-pixels", (int)RegionPlanner.DefaultMaxRegionPixels);
-        o.ReclassifyEvery = Int("reclassify-every", reclassifyEvery);
-        if (o.ReclassifyEvery < 1)
-            throw new UsageException($"--reclassify-every: {o.ReclassifyEvery} is not 1 or more");
-        if (o.MaxRegionPixels < 32 * 32)
-            throw new UsageException($"--max-region-pixels: {o.MaxRegionPixels} is smaller than one 32x32 tile");
-        if (Flag("no-promote")) o.Promote = false;
-        o.MeasureCosts = Get("cost-model") switch
+        catch (FormatException e)
         {
-            null or "measured" => true,
-            "macs" => false,
-            var v => throw new UsageException($"--cost-model: '{v}' is not measured or macs"),
-        };
-        return o;
+            throw new UsageException(e.Message);
+        }
     }
 
-    /// <summary>
-    /// Temporal reuse for video (run, bench): --reuse on|off, --reuse-threshold T, --refresh-every N, each over the
-    /// configuration file's value. On by default: every source these commands read is video.
-    /// </summary>
-    public void Reuse(EngineOptions o, bool? fileReuse, double? fileThreshold, int? fileRefreshEvery)
-    {
-        o.Reuse = Get("reuse") switch
-        {
-            null => fileReuse ?? true,
-            "on" => true,
-            "off" => false,
-            var v => throw new UsageException($"--reuse: '{v}' is not on or off"),
-        };
-        o.ReuseThreshold = Get("reuse-threshold") is null ? fileThreshold ?? ChangeDetector.DefaultThreshold : Double("reuse-threshold", 0);
-        if (EngineOptions.ReuseThresholdProblem(o.ReuseThreshold) is { } bad)
-            throw new UsageException($"--reuse-threshold {o.ReuseThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)} {bad}");
-        o.RefreshEvery = Get("refresh-every") is null ? fileRefreshEvery ?? EngineOptions.DefaultRefreshEvery : Int("refresh-every", 0);
-        if (EngineOptions.RefreshEveryProblem(o.RefreshEvery) is { } bad2)
-            throw new UsageException($"--refresh-every {o.RefreshEvery} {bad2}");
-    }
-
-    /// <summary>The frame-budget controller (run, bench): --target-fps N|source|off and --latency-budget MS|auto, over the file's keys.</summary>
-    public ClassSR.Edge.Daemon.Pipeline.BudgetOptions Budget(string? fileTarget, string? fileBudget)
-    {
-        string target = Get("target-fps") ?? fileTarget ?? "source", budget = Get("latency-budget") ?? fileBudget ?? "auto";
-        (bool enabled, double? fps) t;
-        double? ms;
-        try { t = ClassSR.Edge.Daemon.Pipeline.BudgetOptions.ParseTarget(target); }
-        catch (FormatException e) { throw new UsageException($"--target-fps {target} {e.Message}"); }
-        try { ms = ClassSR.Edge.Daemon.Pipeline.BudgetOptions.ParseBudget(budget); }
-        catch (FormatException e) { throw new UsageException($"--latency-budget {budget} {e.Message}"); }
-        return new() { Enabled = t.enabled, TargetFps = t.fps, LatencyBudgetMs = ms };
-    }
-
-    public ModelSet Models() => ModelSet.Load(Get("models") ?? ModelSet.DefaultDirectory());
+    public ModelSet Models(OptionValues values) => ModelSet.Load(OptionTable.ModelsDirectory(values));
 }

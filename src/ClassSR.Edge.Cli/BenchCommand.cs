@@ -12,7 +12,7 @@ namespace ClassSR.Edge.Cli;
 /// <summary>`classsr-edge bench`: the field benchmark (modes x fps, latency, CPU, heat, quality, energy) and --compare.</summary>
 public static class BenchCommand
 {
-    static readonly HashSet<string> Flags = ["hr", "paced"];
+    static readonly HashSet<string> Flags = Args.Switches("hr", "paced");
 
     public static int Run(ReadOnlySpan<string> argv)
     {
@@ -21,23 +21,23 @@ public static class BenchCommand
             return Compare(a, first);
         if (a.Positional.Count != 0)
             throw new UsageException($"bench takes no positional arguments (got '{a.Positional[0]}')");
-        string? configPath = a.Get("config");
-        var file = ConfigFile.Load(configPath ?? ConfigFile.DefaultPath, optional: configPath is null);
+        var given = a.Bind(OptionTable.Bench);
+        string? configPath = given.Get(OptionTable.Config);
+        var values = given.Over(ConfigFile.Load(configPath ?? ConfigFile.DefaultPath, optional: configPath is null));
         string outDir = a.Get("out") ?? "bench-out";
         string root = a.Get("sysfs-root") ?? "/";
-        string powerSpec = a.Get("power") ?? file.Power ?? "auto";
-        string? markerSpec = a.Get("marker-pin") ?? file.MarkerPin?.ToString(CultureInfo.InvariantCulture);
+        string powerSpec = values.Get(OptionTable.Power);
+        string? markerSpec = values.Get(OptionTable.MarkerPin);
         // Temporal reuse, as the daemon runs video (see RunCommand.Resolve).
-        var reuse = new EngineOptions();
-        a.Reuse(reuse, file.Reuse, file.ReuseThreshold, file.RefreshEvery);
+        var reuse = OptionTable.EngineOf(values, video: true);
         BenchOptions options;
         try
         {
             options = new BenchOptions
             {
-                Source = a.Get("source") ?? file.Source ?? "synthetic",
-                Raw = a.Get("raw") ?? file.Raw,
-                Fps = a.Get("fps") is null ? file.Fps : a.Double("fps", 0),
+                Source = values.Get(OptionTable.Source),
+                Raw = values.Get(OptionTable.Raw),
+                Fps = values.Get(OptionTable.Fps),
                 GroundTruth = a.Flag("hr"),
                 Seconds = Positive(a, "seconds", 5),
                 WarmupSeconds = NonNegative(a, "warmup", 1),
@@ -46,11 +46,11 @@ public static class BenchCommand
                 QualityFrames = a.Int("quality-frames", reuse.Reuse ? 30 : 5),
                 MaxFrames = Math.Max(1, a.Int("max-frames", 60)),
                 Modes = a.Get("modes") is { } m ? BenchMode.Parse(m) : BenchMode.All,
-                Threads = a.Int("threads", Environment.ProcessorCount),
-                Models = a.Get("models") ?? file.Models ?? ModelSet.DefaultDirectory(),
+                Threads = reuse.Threads,
+                Models = OptionTable.ModelsDirectory(values),
                 PowerRateHz = a.Get("power-rate") is null ? null : Positive(a, "power-rate", 100),
                 Paced = a.Flag("paced"),
-                Budget = a.Budget(file.TargetFps, file.LatencyBudget),
+                Budget = OptionTable.BudgetOf(values),
                 Load = a.Get("load") is { } load ? ParseLoad(load) : null,
             };
         }
@@ -78,8 +78,8 @@ public static class BenchCommand
         {
             null or "none" => null,
             "sim" => new SimulatedMarkerPin(),
-            var s when int.TryParse(s, CultureInfo.InvariantCulture, out int pin) && pin >= 0 => (IMarkerPin)new GpioMarkerPin(pin),
-            var s => throw new UsageException($"--marker-pin: '{s}' is not a GPIO line number, sim or none"),
+            // The table checked it: a line number.
+            var s => (IMarkerPin)new GpioMarkerPin(int.Parse(s, CultureInfo.InvariantCulture)),
         };
         var log = Log.Stderr();
         log.Info($"bench: {options.Modes.Count} modes x ({options.IdleSeconds} s idle + {options.WarmupSeconds} s warm-up + {options.Seconds} s), " +

@@ -18,7 +18,7 @@ public static class CheckConfigCommand
         try
         {
             // Combinations too (a public listen address without a token), as run would check them.
-            RunCommand.Resolve(new Args([], new HashSet<string>()), ConfigFile.Load(path));
+            RunCommand.Resolve(new Args([], Args.Switches()), ConfigFile.Load(path));
         }
         catch (Exception e) when (e is ConfigException or UsageException)
         {

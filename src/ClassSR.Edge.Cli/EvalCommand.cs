@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Config;
 using System.Text.Json;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Evaluation;
@@ -8,12 +9,13 @@ public static class EvalCommand
 {
     public static int Run(ReadOnlySpan<string> argv)
     {
-        var a = new Args(argv, new HashSet<string> { "quiet", "no-promote" });
+        var a = new Args(argv, Args.Switches("quiet"));
         string hr = a.Get("hr") ?? throw new UsageException("eval needs --hr DIR");
         string? lr = a.Get("lr"), json = a.Get("json");
         bool quiet = a.Flag("quiet");
-        var options = a.Engine();
-        var models = a.Models();
+        var values = a.Bind(OptionTable.Engine);
+        var options = OptionTable.EngineOf(values, video: false);
+        var models = a.Models(values);
         a.RejectUnknown();
         if (a.Positional.Count != 0)
             throw new UsageException($"eval takes no positional arguments ('{a.Positional[0]}')");

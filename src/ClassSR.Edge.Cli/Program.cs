@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.Inference;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
@@ -48,7 +49,17 @@ namespace ClassSR.Edge.Cli
                 if (inside)
                     picked.Add(line);
             }
-            return picked.Count == 0 ? null : string.Join('\n', picked) + "\n(options and config keys: README.md)";
+            if (picked.Count == 0)
+                return null;
+            // The options that come from the table are listed from it: flag, default, config key, reload.
+            var table = command switch
+            {
+                "run" => OptionTable.Run,
+                "bench" => OptionTable.Bench,
+                "upscale" or "eval" => OptionTable.Engine,
+                _ => null,
+            };
+            return string.Join('\n', picked) + (table is null ? "\n" : "\n\noptions:\n" + OptionTable.Help(table));
         }
 
         public static int Main(string[] argv)

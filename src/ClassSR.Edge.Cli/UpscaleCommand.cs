@@ -1,3 +1,4 @@
+using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 
@@ -7,13 +8,14 @@ public static class UpscaleCommand
 {
     public static int Run(ReadOnlySpan<string> argv)
     {
-        var a = new Args(argv, new HashSet<string> { "no-promote" });
+        var a = new Args(argv, Args.Switches());
         if (a.Positional.Count != 2)
             throw new UsageException("upscale needs IN and OUT");
         string input = a.Positional[0], output = a.Positional[1];
-        var options = a.Engine();
+        var values = a.Bind(OptionTable.Engine);
+        var options = OptionTable.EngineOf(values, video: false);
         string? classMap = a.Get("class-map");
-        var models = a.Models();
+        var models = a.Models(values);
         a.RejectUnknown();
         OutputFormat.Check(output);
         if (classMap != null) OutputFormat.Check(classMap);

@@ -65,7 +65,7 @@ public class BenchCliTests
     [InlineData("--power", "tplink", "--power: 'tplink' is not one of auto, none")]
     [InlineData("--power", "ina219:1:0x40", "is not ina219:BUS:ADDR:OHMS:AMPS")]
     [InlineData("--seconds", "0", "--seconds 0 is not positive")]
-    [InlineData("--marker-pin", "x", "--marker-pin: 'x' is not a GPIO line number")]
+    [InlineData("--marker-pin", "x", "--marker-pin x is not a GPIO line number")]
     public void Bad_bench_options_fail_with_one_line(string flag, string value, string message)
     {
         var r = CliRunner.Jit("bench", "--models", TestModels.Quick().Directory, flag, value);

@@ -256,7 +256,7 @@ public class BenchRunnerTests
     public void Config_file_names_the_power_sensor_and_marker_pin()
     {
         var c = ConfigFile.Parse("""{"power": "ina226:1:0x41:0.002:10", "marker_pin": 17}""", "config.json");
-        Assert.Equal(("ina226:1:0x41:0.002:10", 17), (c.Power, c.MarkerPin));
+        Assert.Equal(("ina226:1:0x41:0.002:10", "17"), (c.Get(OptionTable.Power), c.Get(OptionTable.MarkerPin)));
         var e = Assert.Throws<ConfigException>(() => ConfigFile.Parse("""{"marker_pin": -1}""", "config.json"));
         Assert.Contains("\"marker_pin\": -1 is not a GPIO line number", e.Message);
     }

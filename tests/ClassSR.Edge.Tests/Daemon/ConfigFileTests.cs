@@ -35,28 +35,28 @@ public class ConfigFileTests
     public void Reads_every_key()
     {
         var c = ConfigFile.Parse(Full, "config.json");
-        Assert.Equal("y4m:/srv/cam.y4m", c.Source);
-        Assert.Equal("640x480:nv12", c.Raw);
-        Assert.Equal(12.5, c.Fps);
-        Assert.True(c.Loop);
-        Assert.True(c.ListenSet);
-        Assert.Equal(ListenAddress.Parse("0.0.0.0:9000"), c.Listen);
-        Assert.Equal("s3cret", c.AuthToken);
-        Assert.True(c.Outputs!.Y4mToStdout);
-        Assert.Equal(UpscaleMode.Bicubic, c.Mode);
-        Assert.Equal(Precision.Fp32, c.Precision);
-        Assert.Equal("/opt/models", c.Models);
-        Assert.Equal(70, c.JpegQuality);
-        Assert.Equal(LogLevel.Warn, c.LogLevel);
+        Assert.Equal("y4m:/srv/cam.y4m", c.Get(OptionTable.Source));
+        Assert.Equal("640x480:nv12", c.Get(OptionTable.Raw));
+        Assert.Equal(12.5, c.Get(OptionTable.Fps));
+        Assert.True(c.Get(OptionTable.Loop));
+        Assert.True(c.IsSet(OptionTable.Listen));
+        Assert.Equal(ListenAddress.Parse("0.0.0.0:9000"), c.Get(OptionTable.Listen));
+        Assert.Equal("s3cret", c.Get(OptionTable.AuthToken));
+        Assert.True(c.Get(OptionTable.Output).Y4mToStdout);
+        Assert.Equal(UpscaleMode.Bicubic, c.Get(OptionTable.Mode));
+        Assert.Equal(Precision.Fp32, c.Get(OptionTable.Precision));
+        Assert.Equal("/opt/models", c.Get(OptionTable.Models));
+        Assert.Equal(70, c.Get(OptionTable.JpegQuality));
+        Assert.Equal(LogLevel.Warn, c.Get(OptionTable.LogLevel));
     }
 
     [Fact]
     public void An_empty_object_leaves_everything_to_the_defaults()
     {
         var c = ConfigFile.Parse("{}", "config.json");
-        Assert.Equal(DaemonConfig.Empty, c);
-        Assert.True(ConfigFile.Parse("""{"listen": "none"}""", "c").ListenSet);
-        Assert.Null(ConfigFile.Parse("""{"listen": "none"}""", "c").Listen);
+        Assert.All(OptionTable.All, o => Assert.False(c.IsSet(o), o.Key));
+        Assert.True(ConfigFile.Parse("""{"listen": "none"}""", "c").IsSet(OptionTable.Listen));
+        Assert.Null(ConfigFile.Parse("""{"listen": "none"}""", "c").Get(OptionTable.Listen));
     }
 
     [Theory]
@@ -70,15 +70,15 @@ public class ConfigFileTests
     [InlineData("""{"size": "640"}""", "config.json: \"size\": \"640\" is not WxH (16..8192 each)")]
     [InlineData("""{"pixel_format": "h264"}""", "config.json: \"pixel_format\": \"h264\" is not one of yuyv, nv12, mjpeg")]
     [InlineData("""{"listen": "nowhere"}""", "config.json: \"listen\": \"nowhere\" is not ADDR:PORT or none")]
-    [InlineData("""{"source": ""}""", "config.json: \"source\": \"\" is empty (leave the key out for the default)")]
+    [InlineData("""{"source": ""}""", "config.json: \"source\": \"\" is empty (leave it out for the default)")]
     [InlineData("""{"fps": "fast"}""", "config.json: \"fps\" must be a number")]
     [InlineData("""{"jpeg_quality": 7.5}""", "config.json: \"jpeg_quality\" must be an integer")]
     [InlineData("""{"loop": "yes"}""", "config.json: \"loop\" must be true or false")]
     [InlineData("""{"mode": 3}""", "config.json: \"mode\" must be a string")]
-    [InlineData("""{"target_fps": 0}""", "config.json: \"target_fps\": \"0\" is not a frame rate in (0, 1000], source or off")]
+    [InlineData("""{"target_fps": 0}""", "config.json: \"target_fps\": 0 is not a frame rate in (0, 1000], source or off")]
     [InlineData("""{"target_fps": "max"}""", "config.json: \"target_fps\": \"max\" is not a frame rate in (0, 1000], source or off")]
     [InlineData("""{"target_fps": true}""", "config.json: \"target_fps\" must be a number, \"source\" or \"off\"")]
-    [InlineData("""{"latency_budget": -5}""", "config.json: \"latency_budget\": \"-5\" is not milliseconds in (0, 10000] or auto")]
+    [InlineData("""{"latency_budget": -5}""", "config.json: \"latency_budget\": -5 is not milliseconds in (0, 10000] or auto")]
     public void Names_the_key_and_the_reason(string json, string expected) => Assert.Equal(expected, Error(json));
 
     [Fact]
@@ -97,7 +97,7 @@ public class ConfigFileTests
     public void A_missing_file_is_fine_only_when_it_is_the_default()
     {
         string missing = Path.Combine(TestImages.TemporaryDirectory(), "none.json");
-        Assert.Same(DaemonConfig.Empty, ConfigFile.Load(missing, optional: true));
+        Assert.Same(OptionValues.Empty, ConfigFile.Load(missing, optional: true));
         Assert.Equal($"{missing}: no such file", Assert.Throws<ConfigException>(() => ConfigFile.Load(missing)).Message);
     }
 
@@ -108,16 +108,16 @@ public class ConfigFileTests
         var fromFile = Resolve(file).Budget;
         Assert.Equal(new BudgetOptions { TargetFps = 25, LatencyBudgetMs = 30 }, fromFile);
         Assert.Equal(new BudgetOptions { Enabled = false, LatencyBudgetMs = 30 }, Resolve(file, "--target-fps", "off").Budget);
-        Assert.Equal(new BudgetOptions(), Resolve(DaemonConfig.Empty).Budget);
+        Assert.Equal(new BudgetOptions(), Resolve(OptionValues.Empty).Budget);
         Assert.Equal(new BudgetOptions(), Resolve(ConfigFile.Parse("""{"target_fps": "source", "latency_budget": "auto"}""", "c")).Budget);
-        var e = Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--target-fps", "-1"));
+        var e = Assert.Throws<UsageException>(() => Resolve(OptionValues.Empty, "--target-fps", "-1"));
         Assert.Equal("--target-fps -1 is not a frame rate in (0, 1000], source or off", e.Message);
-        e = Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--latency-budget", "soon"));
+        e = Assert.Throws<UsageException>(() => Resolve(OptionValues.Empty, "--latency-budget", "soon"));
         Assert.Equal("--latency-budget soon is not milliseconds in (0, 10000] or auto", e.Message);
     }
 
-    static RunSettings Resolve(DaemonConfig file, params string[] argv) =>
-        RunCommand.Resolve(new Args(argv, new HashSet<string> { "loop", "no-promote" }), file);
+    static RunSettings Resolve(OptionValues file, params string[] argv) =>
+        RunCommand.Resolve(new Args(argv, Args.Switches()), file);
 
     [Fact]
     public void The_command_line_overrides_the_file()
@@ -146,7 +146,7 @@ public class ConfigFileTests
         Assert.Equal(LogLevel.Debug, over.LogLevel);
         Assert.Equal("/n", over.ModelsDirectory);
 
-        var defaults = Resolve(DaemonConfig.Empty);
+        var defaults = Resolve(OptionValues.Empty);
         Assert.Equal(ListenAddress.Default, defaults.Daemon.Listen);
         Assert.Equal(80, defaults.Daemon.JpegQuality);
         Assert.Equal(UpscaleMode.ClassSR, defaults.Engine.Mode);
@@ -164,7 +164,7 @@ public class ConfigFileTests
     [Fact]
     public void Temporal_reuse_is_on_by_default_and_set_from_the_file_or_the_flags()
     {
-        var defaults = Resolve(DaemonConfig.Empty);
+        var defaults = Resolve(OptionValues.Empty);
         Assert.True(defaults.Engine.Reuse);
         Assert.Equal(ChangeDetector.DefaultThreshold, defaults.Engine.ReuseThreshold);
         Assert.Equal(EngineOptions.DefaultRefreshEvery, defaults.Engine.RefreshEvery);
@@ -183,9 +183,9 @@ public class ConfigFileTests
         // The A/B button's copy keeps them too.
         Assert.Equal(15, over.Engine.WithMode(UpscaleMode.Large).RefreshEvery);
 
-        Assert.Equal("--reuse: 'maybe' is not on or off", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--reuse", "maybe")).Message);
-        Assert.Equal("--reuse-threshold 0 is not in (0, 64]", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--reuse-threshold", "0")).Message);
-        Assert.Equal("--refresh-every 0 is not in 1..100000", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--refresh-every", "0")).Message);
+        Assert.Equal("--reuse: 'maybe' is not on or off", Assert.Throws<UsageException>(() => Resolve(OptionValues.Empty, "--reuse", "maybe")).Message);
+        Assert.Equal("--reuse-threshold 0 is not in (0, 64]", Assert.Throws<UsageException>(() => Resolve(OptionValues.Empty, "--reuse-threshold", "0")).Message);
+        Assert.Equal("--refresh-every 0 is not in 1..100000", Assert.Throws<UsageException>(() => Resolve(OptionValues.Empty, "--refresh-every", "0")).Message);
         Assert.Equal("config.json: \"reuse\": \"yes\" is not on or off", Error("""{"reuse": "yes"}"""));
         Assert.Equal("config.json: \"reuse_threshold\": -1 is not in (0, 64]", Error("""{"reuse_threshold": -1}"""));
         Assert.Equal("config.json: \"refresh_every\": 0 is not in 1..100000", Error("""{"refresh_every": 0}"""));
@@ -197,8 +197,8 @@ public class ConfigFileTests
     public void Outputs_are_a_list_in_the_file_and_a_repeated_flag_on_the_command_line()
     {
         var file = ConfigFile.Parse("""{"output": ["y4m:-", "fb:/dev/fb1"], "frames_socket": "none"}""", "c");
-        Assert.Equal((true, "/dev/fb1"), (file.Outputs!.Y4mToStdout, file.Outputs.Framebuffer));
-        Assert.Empty(file.Outputs.V4l2);
+        Assert.Equal((true, "/dev/fb1"), (file.Get(OptionTable.Output).Y4mToStdout, file.Get(OptionTable.Output).Framebuffer));
+        Assert.Empty(file.Get(OptionTable.Output).V4l2);
         var fromFile = Resolve(file);
         Assert.True(fromFile.Daemon.Y4mToStdout);
         Assert.Equal("/dev/fb1", fromFile.Daemon.Framebuffer);
@@ -208,7 +208,7 @@ public class ConfigFileTests
         Assert.Equal(("/dev/fb0", true, "/tmp/f.sock"), (flags.Daemon.Framebuffer, flags.Daemon.Y4mToStdout, flags.Daemon.FramesSocket));
         var none = Resolve(file, "--output", "none");
         Assert.Equal((null, false), (none.Daemon.Framebuffer, none.Daemon.Y4mToStdout));
-        Assert.Equal(FrameSocketSink.DefaultPath, Resolve(DaemonConfig.Empty).Daemon.FramesSocket);
+        Assert.Equal(FrameSocketSink.DefaultPath, Resolve(OptionValues.Empty).Daemon.FramesSocket);
 
         Assert.Contains("only one framebuffer", Assert.Throws<UsageException>(() => Resolve(file, "--output", "fb:/dev/fb0", "--output", "fb:/dev/fb1")).Message);
         Assert.Equal("--output: 'none' cannot be combined with other outputs",
@@ -216,7 +216,7 @@ public class ConfigFileTests
         Assert.Equal("c: \"output\" must be a string or a list of strings", Error2("""{"output": [1]}"""));
         Assert.Equal("c: \"output\": y4m:- is given twice", Error2("""{"output": ["y4m:-", "y4m:-"]}"""));
         // A socket alone is something to serve: no HTTP is then fine.
-        Assert.Null(Resolve(DaemonConfig.Empty, "--listen", "none", "--frames-socket", "/tmp/f.sock").Daemon.Listen);
+        Assert.Null(Resolve(OptionValues.Empty, "--listen", "none", "--frames-socket", "/tmp/f.sock").Daemon.Listen);
     }
 
     [Fact]
@@ -225,8 +225,8 @@ public class ConfigFileTests
         var file = ConfigFile.Parse("""{"gpio_chip": 4, "led_pin": 17, "button_pin": 27}""", "c");
         Assert.Equal(new GpioOptions(4, 17, 27), Resolve(file).Daemon.Gpio);
         Assert.Equal(new GpioOptions(4, 22, 27), Resolve(file, "--led-pin", "22").Daemon.Gpio);
-        Assert.Equal(new GpioOptions(0, null, 5), Resolve(DaemonConfig.Empty, "--button-pin", "5").Daemon.Gpio);
-        Assert.Null(Resolve(DaemonConfig.Empty).Daemon.Gpio);
+        Assert.Equal(new GpioOptions(0, null, 5), Resolve(OptionValues.Empty, "--button-pin", "5").Daemon.Gpio);
+        Assert.Null(Resolve(OptionValues.Empty).Daemon.Gpio);
         Assert.Equal("c: \"led_pin\": -1 is negative", Error2("""{"led_pin": -1}"""));
         Assert.Equal("c: \"button_pin\" must be an integer", Error2("""{"button_pin": "GPIO27"}"""));
         Assert.Equal("--led-pin and --button-pin are both 17",
@@ -241,7 +241,7 @@ public class ConfigFileTests
         var file = ConfigFile.Parse("""
             {"source": "v4l2:/dev/video0", "size": "1280x720", "pixel_format": "mjpeg", "output": "v4l2:/dev/video10"}
             """, "c");
-        Assert.Equal(["/dev/video10"], file.Outputs!.V4l2);
+        Assert.Equal(["/dev/video10"], file.Get(OptionTable.Output).V4l2);
         var fromFile = Resolve(file);
         Assert.Equal(("1280x720", "mjpeg"), (fromFile.Daemon.Size, fromFile.Daemon.PixelFormat));
         Assert.Equal(["/dev/video10"], fromFile.Daemon.V4l2Outputs);
@@ -256,9 +256,9 @@ public class ConfigFileTests
         Assert.Empty(Resolve(file, "--output", "none").Daemon.V4l2Outputs);
 
         // A virtual camera alone is something to serve.
-        Assert.Null(Resolve(DaemonConfig.Empty, "--listen", "none", "--output", "v4l2:/dev/video10").Daemon.Listen);
-        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--output", "v4l2:")).Message);
-        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(DaemonConfig.Empty, "--listen", "none")).Message);
+        Assert.Null(Resolve(OptionValues.Empty, "--listen", "none", "--output", "v4l2:/dev/video10").Daemon.Listen);
+        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(OptionValues.Empty, "--output", "v4l2:")).Message);
+        Assert.Contains("v4l2:DEVICE", Assert.Throws<UsageException>(() => Resolve(OptionValues.Empty, "--listen", "none")).Message);
     }
 
     static string Write(string json)
