@@ -1,9 +1,10 @@
+using ClassSR.Edge.IO.Gpio;
 using System.Globalization;
 using System.Text;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Bench;
 using ClassSR.Edge.Daemon.Config;
-using ClassSR.Edge.Daemon.Power;
+using ClassSR.Edge.IO.Power;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
 
@@ -77,7 +78,6 @@ public static class BenchCommand
         using var marker = markerSpec switch
         {
             null or "none" => null,
-            "sim" => new SimulatedMarkerPin(),
             // The table checked it: a line number.
             var s => (IMarkerPin)new GpioMarkerPin(int.Parse(s, CultureInfo.InvariantCulture)),
         };

@@ -25,8 +25,8 @@ namespace ClassSR.Edge.Cli
               classsr-edge check-config FILE
               classsr-edge bench [--source y4m:PATH|PATH.y4m|DIR|synthetic|raw:PATH] [--hr] [--seconds 5] [--warmup 1] [--idle 2]
                                  [--modes bicubic,small,medium,large-fp32,large-int8,classsr-fp32,classsr-int8,classsr-auto]
-                                 [--power auto|none|sim-ina219|sim-ina226|ina219:BUS:ADDR:OHMS:AMPS|ina226:...|ina3221-hwmon|ina3221-iio|pi5-pmic|rapl|power-supply]
-                                 [--power-rate HZ] [--marker-pin N|sim|none] [--sysfs-root DIR] [--quality-frames N] [--max-frames N]
+                                 [--power auto|none|ina219:BUS:ADDR:OHMS:AMPS|ina226:...|ina3221-hwmon|ina3221-iio|pi5-pmic|rapl|power-supply]
+                                 [--power-rate HZ] [--marker-pin N|none] [--sysfs-root DIR] [--quality-frames N] [--max-frames N]
                                  [--out DIR] [--models DIR] [--threads N] [--config FILE]
                                  [--reuse on|off] [--reuse-threshold T] [--refresh-every N]
                                  [--paced] [--load START-END] [--target-fps N|source|off] [--latency-budget MS|auto]

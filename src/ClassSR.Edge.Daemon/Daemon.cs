@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ClassSR.Edge.Daemon.Control;
-using ClassSR.Edge.Daemon.Devices.Gpio;
-using ClassSR.Edge.Daemon.Devices.V4l2;
+using ClassSR.Edge.IO.Gpio;
+using ClassSR.Edge.Daemon.Panel;
+using ClassSR.Edge.IO.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Service;
 using ClassSR.Edge.Daemon.Sinks;

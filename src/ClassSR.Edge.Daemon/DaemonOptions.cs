@@ -1,6 +1,7 @@
 using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.Daemon.Control;
-using ClassSR.Edge.Daemon.Devices.Gpio;
+using ClassSR.Edge.IO.Gpio;
+using ClassSR.Edge.Daemon.Panel;
 using ClassSR.Edge.Daemon.Sinks;
 
 namespace ClassSR.Edge.Daemon;

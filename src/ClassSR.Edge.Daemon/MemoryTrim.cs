@@ -29,7 +29,7 @@ public static class MemoryTrim
             // Native memory too (sockets, Kestrel's buffers, the threads of departed clients): glibc keeps what was freed.
             try
             {
-                Devices.Libc.MallocTrim(0);
+                IO.Libc.MallocTrim(0);
             }
             catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
             {

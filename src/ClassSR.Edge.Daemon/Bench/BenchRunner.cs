@@ -1,8 +1,9 @@
+using ClassSR.Edge.IO.Gpio;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using ClassSR.Edge.Daemon.Pipeline;
-using ClassSR.Edge.Daemon.Power;
+using ClassSR.Edge.IO.Power;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
@@ -151,7 +152,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
                 report.PowerTrace.Watts.Add(Math.Round(trace[i].Watts, 4));
             }
         }
-        if (marker is SimulatedMarkerPin)
+        if (marker != null)
             log.Info($"marker: {marker.Name} toggled {report.Marker.Edges.Count} times");
         return new BenchResult(report, all, trace, start);
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ClassSR.Edge.Daemon.Power;
+using ClassSR.Edge.IO.Power;
 
 namespace ClassSR.Edge.Daemon.Bench;
 

@@ -1,7 +1,9 @@
+using ClassSR.Edge.Daemon.Sources;
 using System.Globalization;
 using ClassSR.Edge.Daemon.Control;
-using ClassSR.Edge.Daemon.Devices.Gpio;
-using ClassSR.Edge.Daemon.Devices.V4l2;
+using ClassSR.Edge.IO.Gpio;
+using ClassSR.Edge.Daemon.Panel;
+using ClassSR.Edge.IO.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
@@ -117,9 +119,9 @@ public static class OptionTable
     // The bench's hardware.
     public static readonly Option<string> Power = new("power", OptionKind.Text, "auto", "SPEC",
         "the power sensor the bench reads (see README, Field benchmark)", Reload.Restart, NotEmpty);
-    public static readonly Option<string?> MarkerPin = new("marker_pin", OptionKind.NumberOrText, null, "N|sim|none",
+    public static readonly Option<string?> MarkerPin = new("marker_pin", OptionKind.NumberOrText, null, "N|none",
         "a GPIO line the bench raises while a mode runs, for an external power meter", Reload.Restart,
-        s => s is "sim" or "none" || int.TryParse(s, NumberStyles.None, Inv, out _) ? s : throw new FormatException("is not a GPIO line number, sim or none"));
+        s => s is "none" || int.TryParse(s, NumberStyles.None, Inv, out _) ? s : throw new FormatException("is not a GPIO line number or none"));
 
     // Only on a command line.
     public static readonly Option<string?> Config = new("config", OptionKind.Text, null, "FILE",

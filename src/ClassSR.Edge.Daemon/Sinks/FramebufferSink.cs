@@ -1,4 +1,4 @@
-using ClassSR.Edge.Daemon.Devices.Framebuffer;
+using ClassSR.Edge.IO.Framebuffer;
 using ClassSR.Edge.Daemon.Pipeline;
 
 namespace ClassSR.Edge.Daemon.Sinks;

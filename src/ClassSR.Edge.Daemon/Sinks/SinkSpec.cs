@@ -1,5 +1,5 @@
 using ClassSR.Edge.Daemon.Control;
-using ClassSR.Edge.Daemon.Devices.V4l2;
+using ClassSR.Edge.IO.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Sources;
 

@@ -1,4 +1,4 @@
-using ClassSR.Edge.Daemon.Devices.V4l2;
+using ClassSR.Edge.IO.V4l2;
 
 namespace ClassSR.Edge.Daemon.Sources;
 

@@ -1,3 +1,4 @@
+using ClassSR.Edge.IO.Gpio;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.RegularExpressions;

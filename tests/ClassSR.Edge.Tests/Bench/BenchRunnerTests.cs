@@ -1,8 +1,9 @@
+using ClassSR.Edge.IO.Gpio;
 using System.Diagnostics;
 using System.Text.Json;
 using ClassSR.Edge.Daemon.Bench;
 using ClassSR.Edge.Daemon.Config;
-using ClassSR.Edge.Daemon.Power;
+using ClassSR.Edge.IO.Power;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Tests.Engine;

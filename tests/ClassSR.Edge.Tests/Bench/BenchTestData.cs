@@ -1,7 +1,8 @@
+using ClassSR.Edge.IO.Gpio;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Bench;
-using ClassSR.Edge.Daemon.Power;
-using ClassSR.Edge.Daemon.Power.Ina219;
+using ClassSR.Edge.IO.Power;
+using ClassSR.Edge.IO.Power.Ina219;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Tests.Daemon;

@@ -33,7 +33,7 @@ public class PacedBenchTests
             Models = models.Directory,
         };
         var runner = new BenchRunner(options, m => new Upscaler(models, new EngineOptions { Mode = m.Mode, Precision = m.Precision, Threads = 1, Reuse = true, MeasureCosts = false }),
-            new ClassSR.Edge.Daemon.Power.PowerChoice(null, "none"), null, new SystemProbe(TestImages.TemporaryDirectory(), (_, _) => null), new Log(TextWriter.Null));
+            new ClassSR.Edge.IO.Power.PowerChoice(null, "none"), null, new SystemProbe(TestImages.TemporaryDirectory(), (_, _) => null), new Log(TextWriter.Null));
         var r = runner.Run().Report;
         Assert.Equal(["classsr-int8", "classsr-int8+hold"], r.Modes.Select(m => m.Name));
         foreach (var m in r.Modes)

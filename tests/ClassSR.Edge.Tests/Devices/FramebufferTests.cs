@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using ClassSR.Edge.Daemon.Devices.Framebuffer;
+using ClassSR.Edge.IO.Framebuffer;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Imaging;
 using Xunit;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ClassSR.Edge.Daemon;
-using ClassSR.Edge.Daemon.Devices.Gpio;
+using ClassSR.Edge.IO.Gpio;
+using ClassSR.Edge.Daemon.Panel;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Tests.Engine;

@@ -1,4 +1,5 @@
-using ClassSR.Edge.Daemon.Devices.V4l2;
+using ClassSR.Edge.Daemon.Sources;
+using ClassSR.Edge.IO.V4l2;
 using Xunit;
 
 namespace ClassSR.Edge.Tests.Devices;

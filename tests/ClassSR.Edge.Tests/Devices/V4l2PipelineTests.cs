@@ -1,7 +1,9 @@
+using ClassSR.Edge.Daemon.Sinks;
+using ClassSR.Edge.Daemon.Sources;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using ClassSR.Edge.Daemon;
-using ClassSR.Edge.Daemon.Devices.V4l2;
+using ClassSR.Edge.IO.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Tests.Engine;

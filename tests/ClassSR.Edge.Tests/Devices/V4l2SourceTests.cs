@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ClassSR.Edge.Daemon.Devices.V4l2;
+using ClassSR.Edge.IO.V4l2;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Imaging;
 using Xunit;

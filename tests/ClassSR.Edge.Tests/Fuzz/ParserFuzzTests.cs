@@ -247,13 +247,13 @@ public class ParserFuzzTests(ITestOutputHelper output)
         // A driver reporting nonsense: buffer indices it never had, bytesused beyond the mapping or short of a frame,
         // error and other flags, any field and sequence. Every read gives a frame, skips and counts a damaged one, or
         // fails with the source's IOException (the pipeline then reopens it, as here).
-        foreach (var format in new[] { ClassSR.Edge.Daemon.Devices.V4l2.V4l2PixelFormat.Yuyv, ClassSR.Edge.Daemon.Devices.V4l2.V4l2PixelFormat.Nv12, ClassSR.Edge.Daemon.Devices.V4l2.V4l2PixelFormat.Mjpeg })
+        foreach (var format in new[] { ClassSR.Edge.IO.V4l2.V4l2PixelFormat.Yuyv, ClassSR.Edge.IO.V4l2.V4l2PixelFormat.Nv12, ClassSR.Edge.IO.V4l2.V4l2PixelFormat.Mjpeg })
         {
             string name = $"v4l2 {format.ToString().ToLowerInvariant()} buffer";
             var rng = new Random(name.Aggregate(17, (h, c) => unchecked(h * 31 + c)) & 0x7fffffff);
-            using var camera = new ClassSR.Edge.Daemon.Devices.V4l2.SimulatedV4l2Device(
-                ClassSR.Edge.Daemon.Devices.V4l2.V4l2Abi.CapVideoCapture | ClassSR.Edge.Daemon.Devices.V4l2.V4l2Abi.CapStreaming,
-                [ClassSR.Edge.Daemon.Devices.V4l2.V4l2CaptureRequest.FourCc(format)], [(160, 120)], fps: 2000);
+            using var camera = new ClassSR.Edge.IO.V4l2.SimulatedV4l2Device(
+                ClassSR.Edge.IO.V4l2.V4l2Abi.CapVideoCapture | ClassSR.Edge.IO.V4l2.V4l2Abi.CapStreaming,
+                [ClassSR.Edge.Daemon.Sources.V4l2CaptureRequest.FourCc(format)], [(160, 120)], fps: 2000);
             camera.Dequeued = b =>
             {
                 switch (rng.Next(6))
@@ -266,7 +266,7 @@ public class ParserFuzzTests(ITestOutputHelper output)
                 }
                 return b;
             };
-            using var source = new ClassSR.Edge.Daemon.Devices.V4l2.V4l2Source("/dev/video0", new ClassSR.Edge.Daemon.Devices.V4l2.V4l2CaptureRequest(160, 120), camera);
+            using var source = new ClassSR.Edge.Daemon.Sources.V4l2Source("/dev/video0", new ClassSR.Edge.Daemon.Sources.V4l2CaptureRequest(160, 120), camera);
             var frame = new YuvFrame(160, 120);
             int got = 0, refused = 0, iterations = Iterations(600);
             source.Open();
