@@ -82,14 +82,11 @@ public sealed class BenchFrames
     public static YuvFrame[] DownscaleX4(IReadOnlyList<YuvFrame> frames)
     {
         var (hw, hh) = (frames[0].Width, frames[0].Height);
-        var luma = new BicubicResizer(hw, hh, hw / Upscaler.Scale, hh / Upscaler.Scale);
-        var chroma = new BicubicResizer(hw / 2, hh / 2, hw / Upscaler.Scale / 2, hh / Upscaler.Scale / 2);
+        var down = new YuvResizer(hw, hh, hw / Upscaler.Scale, hh / Upscaler.Scale);
         return [.. frames.Select(f =>
         {
             var lr = new YuvFrame(hw / Upscaler.Scale, hh / Upscaler.Scale, f.Range);
-            luma.Resize(f.Y, f.YStride, lr.Y, lr.YStride);
-            chroma.Resize(f.U, f.ChromaStride, lr.U, lr.ChromaStride);
-            chroma.Resize(f.V, f.ChromaStride, lr.V, lr.ChromaStride);
+            down.Resize(f, lr);
             return lr;
         })];
     }

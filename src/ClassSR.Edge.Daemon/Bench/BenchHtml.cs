@@ -71,10 +71,10 @@ public static class BenchHtml
 
     static void Table(StringBuilder sb, BenchReport r)
     {
-        sb.Append("<h2>Per mode</h2>\n<table id=\"modes\"><tr><th>mode</th><th>precision</th><th>frames</th><th>fps</th>")
+        // Two tables of a dozen columns each: one of 24 ran off a 1300-pixel page.
+        sb.Append("<h2>Per mode: speed and load</h2>\n<table id=\"modes\"><tr><th>mode</th><th>precision</th><th>frames</th><th>fps</th>")
           .Append("<th>e2e p50 ms</th><th>p90</th><th>p99</th><th>max</th><th>upscale p50 ms</th><th>queue p50 ms</th><th>CPU %</th><th>RSS MB</th>")
-          .Append("<th>temp max &deg;C</th><th>throttled</th><th>MACs ratio</th><th>reused</th><th>simple/medium/hard</th><th>PSNR-Y dB</th><th>SSIM-Y</th>")
-          .Append("<th>mean W</th><th>idle W</th><th>mJ/frame</th><th>net mJ/frame</th><th>frames/J</th></tr>\n");
+          .Append("<th>temp max &deg;C</th><th>throttled</th></tr>\n");
         foreach (var m in r.Modes)
         {
             sb.Append("<tr data-mode=\"").Append(E(m.Name)).Append("\">");
@@ -93,6 +93,15 @@ public static class BenchHtml
             Cell(sb, "rss_mb", F(m.RssMbPeak, "0"));
             Cell(sb, "temp_max", m.Thermal is { } t ? F(t.MaxC, "0.0") : null, m.ThermalMissing);
             Cell(sb, "throttled", m.Throttled is { } th ? th.Raw + (th.Flags.Count > 0 ? " " + string.Join(", ", th.Flags) : "") : null, m.ThrottledMissing);
+            sb.Append("</tr>\n");
+        }
+        sb.Append("</table>\n");
+        sb.Append("<h2>Per mode: routing, quality and energy</h2>\n<table id=\"modes-quality\"><tr><th>mode</th><th>MACs ratio</th><th>reused</th>")
+          .Append("<th>simple/medium/hard</th><th>PSNR-Y dB</th><th>SSIM-Y</th><th>mean W</th><th>idle W</th><th>mJ/frame</th><th>net mJ/frame</th><th>frames/J</th></tr>\n");
+        foreach (var m in r.Modes)
+        {
+            sb.Append("<tr data-mode=\"").Append(E(m.Name)).Append("\">");
+            Cell(sb, "mode", m.Name);
             Cell(sb, "macs_ratio", F(m.MacsRatio, "0.000"));
             Cell(sb, "reused", m.Reuse ? string.Create(Inv, $"{m.ReusedShare:P0}") : "off");
             Cell(sb, "shares", string.Create(Inv, $"{m.ClassShares.Simple:P0}/{m.ClassShares.Medium:P0}/{m.ClassShares.Hard:P0}"));
@@ -175,6 +184,12 @@ public static class BenchHtml
         sb.Append("</svg>\n<p>Shaded: each mode's timed window; dashed lines: marker pin raised, dotted: lowered. Between windows: model loading, idle baseline, warm-up, quality pass.</p>\n");
     }
 
+    /// <summary>A label's width at the chart's 11-pixel font, a little generous (system-ui's widest digits and letters).</summary>
+    static double LabelWidth(string text) => 6.6 * text.Length;
+
+    static bool Overlap((double X0, double Y0, double X1, double Y1) a, (double X0, double Y0, double X1, double Y1) b) =>
+        a.X0 < b.X1 && b.X0 < a.X1 && a.Y0 < b.Y1 && b.Y0 < a.Y1;
+
     static void ScatterSvg(StringBuilder sb, BenchReport r)
     {
         var pts = r.Modes.Select((m, i) => (m, i)).Where(x => x.m.Quality != null).ToList();
@@ -193,10 +208,35 @@ public static class BenchHtml
         sb.Append(Inv, $"<text x=\"{(W - R + L) / 2}\" y=\"{H - 8}\" text-anchor=\"middle\">frames per second (0 to {fMax:0.#})</text>");
         sb.Append(Inv, $"<text x=\"{L - 6}\" y=\"{Y(pMax) + 4:0.#}\" text-anchor=\"end\">{pMax:0}</text><text x=\"{L - 6}\" y=\"{Y(pMin):0.#}\" text-anchor=\"end\">{pMin:0}</text>");
         sb.Append(Inv, $"<text x=\"14\" y=\"{(H - B + T) / 2}\" transform=\"rotate(-90 14 {(H - B + T) / 2})\" text-anchor=\"middle\">PSNR-Y dB</text>");
-        foreach (var (m, i) in pts)
+        // Modes a few tenths of a dB apart sit on top of each other: each label takes the first place near its point
+        // (right, then left, stepping away vertically) that no earlier label or point covers, with a leader line
+        // when it had to move.
+        var placed = new List<(double X0, double Y0, double X1, double Y1)>();
+        foreach (var (m, _) in pts)
+            placed.Add((X(m.Fps) - 6, Y(m.Quality!.PsnrY) - 6, X(m.Fps) + 6, Y(m.Quality!.PsnrY) + 6));
+        foreach (var (m, i) in pts.OrderBy(p => Y(p.m.Quality!.PsnrY)))
         {
-            double x = X(m.Fps), y = Y(m.Quality!.PsnrY);
-            sb.Append(Inv, $"<circle cx=\"{x:0.#}\" cy=\"{y:0.#}\" r=\"5\" fill=\"{Color(i)}\"/><text x=\"{x + 8:0.#}\" y=\"{y + 4:0.#}\">{E(m.Name)}</text>");
+            double x = X(m.Fps), y = Y(m.Quality!.PsnrY), w = LabelWidth(m.Name), h = 13;
+            (double Lx, double Ly, bool Left) best = (x + 8, y + 4, false);
+            bool found = false;
+            for (int step = 0; step < 40 && !found; step++)
+            {
+                double dy = (step + 1) / 2 * 14.0 * (step % 2 == 0 ? 1 : -1);
+                foreach (bool left in new[] { false, true })
+                {
+                    double lx = left ? x - 8 - w : x + 8, ly = y + 4 + dy;
+                    var box = (lx - 1, ly - h + 2, lx + w + 1, ly + 3);
+                    if (box.Item1 < L + 2 || box.Item3 > W - 2 || box.Item2 < 2 || box.Item4 > H - B - 2 || placed.Any(p => Overlap(p, box)))
+                        continue;
+                    (best, found) = ((lx, ly, left), true);
+                    placed.Add(box);
+                    break;
+                }
+            }
+            sb.Append(Inv, $"<circle cx=\"{x:0.#}\" cy=\"{y:0.#}\" r=\"5\" fill=\"{Color(i)}\"/>");
+            if (Math.Abs(best.Ly - (y + 4)) > 0.5)
+                sb.Append(Inv, $"<line x1=\"{x:0.#}\" y1=\"{y:0.#}\" x2=\"{(best.Left ? best.Lx + w : best.Lx):0.#}\" y2=\"{best.Ly - 4:0.#}\" stroke=\"#999\" stroke-width=\"0.7\"/>");
+            sb.Append(Inv, $"<text data-label=\"{E(m.Name)}\" x=\"{best.Lx:0.#}\" y=\"{best.Ly:0.#}\">{E(m.Name)}</text>");
         }
         sb.Append("</svg>\n");
     }

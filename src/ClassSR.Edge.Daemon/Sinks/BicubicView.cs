@@ -8,33 +8,27 @@ namespace ClassSR.Edge.Daemon.Sinks;
 /// </summary>
 internal sealed class BicubicView
 {
-    BicubicResizer? _luma, _chroma;
+    YuvResizer? _resizer;
 
     public YuvFrame Frame { get; private set; } = new(1, 1);
 
     /// <summary>Holds an output-sized frame and its resizers.</summary>
-    public bool Allocated => _luma != null;
+    public bool Allocated => _resizer != null;
 
     /// <summary>Lets the frame and resizers go (nobody watches): the next Render makes them again.</summary>
     public void Release()
     {
-        (_luma, _chroma) = (null, null);
+        _resizer = null;
         Frame = new YuvFrame(1, 1);
     }
 
     public void Render(YuvFrame lr, int scale)
     {
-        if (_luma is null || _luma.SourceWidth != lr.Width || _luma.SourceHeight != lr.Height)
+        if (_resizer is null || _resizer.SourceWidth != lr.Width || _resizer.SourceHeight != lr.Height)
         {
-            int w = lr.Width * scale, h = lr.Height * scale;
-            _luma = new BicubicResizer(lr.Width, lr.Height, w, h);
-            _chroma = new BicubicResizer(lr.ChromaWidth, lr.ChromaHeight, (w + 1) / 2, (h + 1) / 2);
-            Frame = new YuvFrame(w, h, lr.Range);
+            _resizer = new YuvResizer(lr.Width, lr.Height, lr.Width * scale, lr.Height * scale);
+            Frame = new YuvFrame(lr.Width * scale, lr.Height * scale, lr.Range);
         }
-        var hr = Frame;
-        hr.Range = lr.Range;
-        _luma.Resize(lr.Y, lr.YStride, hr.Y, hr.YStride);
-        _chroma!.Resize(lr.U, lr.ChromaStride, hr.U, hr.ChromaStride);
-        _chroma.Resize(lr.V, lr.ChromaStride, hr.V, hr.ChromaStride);
+        _resizer.Resize(lr, Frame);
     }
 }

@@ -150,8 +150,8 @@ public sealed class Upscaler : IDisposable
         public required TileGrid Grid;
         public required RegionPlanner Planner;
         public required byte[] Classes;
-        public required BicubicResizer Chroma;
-        public BicubicResizer? Luma;
+        /// <summary>Chroma always; luma too in bicubic mode.</summary>
+        public required YuvResizer Bicubic;
         /// <summary>The planner holds the whole frame's plan (a partial plan of temporal reuse replaces it).</summary>
         public bool PlannedWhole;
         // Temporal reuse, made on first use: the output the cached cells come from, and per cell what to recompute.
@@ -309,8 +309,7 @@ public sealed class Upscaler : IDisposable
             Dirty = new PixelRect[grid.Count],
             ToClassify = new byte[grid.Count],
             ClassifiedAt = new long[grid.Count],
-            Chroma = new BicubicResizer(cw, ch, (w * Scale + 1) / 2, (h * Scale + 1) / 2),
-            Luma = Mode == UpscaleMode.Bicubic ? new BicubicResizer(w, h, w * Scale, h * Scale) : null,
+            Bicubic = new YuvResizer(w, h, w * Scale, h * Scale, withLuma: Mode == UpscaleMode.Bicubic),
         };
         if (Mode is UpscaleMode.Small or UpscaleMode.Medium or UpscaleMode.Large)
         {
@@ -388,7 +387,7 @@ public sealed class Upscaler : IDisposable
         long t1;
         if (Mode == UpscaleMode.Bicubic)
         {
-            s.Luma!.Resize(lr.Y, lr.YStride, hr.Y, hr.YStride);
+            s.Bicubic.ResizeLuma(lr, hr);
             st.PrepareMs = Ms(t0, t1 = Stopwatch.GetTimestamp());
             Chroma(lr, s, hr, t1);
         }
@@ -408,8 +407,7 @@ public sealed class Upscaler : IDisposable
 
     void Chroma(YuvFrame lr, FrameShape s, YuvFrame hr, long t1)
     {
-        s.Chroma.Resize(lr.U, lr.ChromaStride, hr.U, hr.ChromaStride);
-        s.Chroma.Resize(lr.V, lr.ChromaStride, hr.V, hr.ChromaStride);
+        s.Bicubic.ResizeChroma(lr, hr);
         Stats.ChromaMs = Ms(t1, Stopwatch.GetTimestamp());
     }
 
@@ -645,8 +643,7 @@ public sealed class Upscaler : IDisposable
             if (end > start)
             {
                 // HR chroma rows of LR luma rows [start, end): x4 in luma, /2 for chroma.
-                s.Chroma.ResizeRows(lr.U, lr.ChromaStride, cache.U, cache.ChromaStride, start * Scale / 2, end * Scale / 2);
-                s.Chroma.ResizeRows(lr.V, lr.ChromaStride, cache.V, cache.ChromaStride, start * Scale / 2, end * Scale / 2);
+                s.Bicubic.ResizeChromaRows(lr, cache, start * Scale / 2, end * Scale / 2);
             }
             (start, end) = y1 >= 0 ? (y0, y1) : (-1, -1);
         }

@@ -68,13 +68,65 @@ public partial class BenchHtmlBrowserTests
     static void Shows(double json, double shown, int decimals) =>
         Assert.True(Math.Abs(json - shown) <= 0.5 * Math.Pow(10, -decimals) + 1e-9, $"page shows {shown}, JSON has {json}");
 
-    /// <summary>The number in the cell of <paramref name="field"/> in the row of <paramref name="mode"/>.</summary>
+    /// <summary>The number in the cell of <paramref name="field"/> in a row of <paramref name="mode"/> (each table has one).</summary>
     static double Field(string dom, string mode, string field)
     {
-        var row = Regex.Match(dom, $"<tr data-mode=\"{Regex.Escape(mode)}\">(.*?)</tr>", RegexOptions.Singleline);
-        Assert.True(row.Success, $"no row for {mode} in the DOM");
-        var cell = Regex.Match(row.Groups[1].Value, $"<td data-field=\"{field}\"[^>]*>([^<]*)</td>");
-        Assert.True(cell.Success, $"no {field} cell for {mode}");
+        var rows = Regex.Matches(dom, $"<tr data-mode=\"{Regex.Escape(mode)}\">(.*?)</tr>", RegexOptions.Singleline);
+        Assert.True(rows.Count > 0, $"no row for {mode} in the DOM");
+        var cell = rows.Select(r => Regex.Match(r.Groups[1].Value, $"<td data-field=\"{field}\"[^>]*>([^<]*)</td>")).FirstOrDefault(c => c.Success);
+        Assert.True(cell != null, $"no {field} cell for {mode}");
         return double.Parse(cell.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [ChromiumFact]
+    public void Tables_fit_a_1300_pixel_page_and_chart_labels_of_close_modes_do_not_overlap()
+    {
+        string dir = TestImages.TemporaryDirectory();
+        var result = BenchTestData.Run(BenchTestData.Y4m(dir), BenchTestData.TwoWatts(), new SimulatedMarkerPin(), modes: "bicubic,classsr-int8");
+        string json = Path.Combine(dir, "bench.json"), html = Path.Combine(dir, "bench.html");
+        BenchReportFile.Save(json, result.Report);
+        // Seven modes within 0.3 dB and a few fps of each other, as a bench of the branches and precisions gives.
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
+        var modes = doc["modes"]!.AsArray();
+        var first = modes[1]!.ToJsonString();
+        string[] names = ["small", "medium", "large-fp32", "large-int8", "classsr-fp32", "classsr-int8", "classsr-auto"];
+        modes.Clear();
+        for (int i = 0; i < names.Length; i++)
+        {
+            var m = System.Text.Json.Nodes.JsonNode.Parse(first)!;
+            m["name"] = names[i];
+            m["fps"] = 20 + i * 0.7;
+            m["quality"]!["psnr_y"] = 27.0 + (i % 4) * 0.08;
+            modes.Add(m);
+        }
+        File.WriteAllText(json, doc.ToJsonString());
+        // The page measured in the browser itself: table extents, and each label's box in the chart.
+        const string Probe = """
+            <script>
+            const out = {tables: [...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right),
+              page: document.documentElement.scrollWidth,
+              labels: [...document.querySelectorAll('svg[data-chart="fps-psnr"] text[data-label]')].map(t => { const b = t.getBBox(); return [b.x, b.y, b.width, b.height]; })};
+            const pre = document.createElement('pre'); pre.id = 'layout'; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+            </script>
+            """;
+        File.WriteAllText(html, BenchHtml.Render(BenchReportFile.Load(json)).Replace("</body>", Probe + "</body>"));
+        var dom = Chromium(dir, "--window-size=1300,2000", "--dump-dom", new Uri(html).AbsoluteUri);
+        Assert.True(dom.ExitCode == 0, dom.Stderr);
+        var layout = Regex.Match(dom.Stdout, "<pre id=\"layout\">(.*?)</pre>", RegexOptions.Singleline);
+        Assert.True(layout.Success, "the probe did not run");
+        using var figures = System.Text.Json.JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(layout.Groups[1].Value));
+        var root = figures.RootElement;
+        Assert.True(root.GetProperty("page").GetDouble() <= 1300, $"the page is {root.GetProperty("page")} px wide");
+        foreach (var right in root.GetProperty("tables").EnumerateArray())
+            Assert.True(right.GetDouble() <= 1300, $"a table ends at {right} px");
+        var boxes = root.GetProperty("labels").EnumerateArray().Select(b => b.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToList();
+        Assert.Equal(names.Length, boxes.Count);
+        for (int a = 0; a < boxes.Count; a++)
+            for (int b = a + 1; b < boxes.Count; b++)
+            {
+                var (p, q) = (boxes[a], boxes[b]);
+                bool overlap = p[0] < q[0] + q[2] && q[0] < p[0] + p[2] && p[1] < q[1] + q[3] && q[1] < p[1] + p[3];
+                Assert.False(overlap, $"labels {names[a]} and {names[b]} overlap");
+            }
     }
 }
