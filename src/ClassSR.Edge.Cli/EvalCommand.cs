@@ -12,6 +12,9 @@ public static class EvalCommand
         var a = new Args(argv, Args.Switches("quiet"));
         string hr = a.Get("hr") ?? throw new UsageException("eval needs --hr DIR");
         string? lr = a.Get("lr"), json = a.Get("json");
+        Degradation degrade;
+        try { degrade = Degradation.Parse(a.Get("degrade") ?? "none"); }
+        catch (FormatException e) { throw new UsageException($"--degrade: {e.Message}"); }
         bool quiet = a.Flag("quiet");
         var values = a.Bind(OptionTable.Engine);
         var options = OptionTable.EngineOf(values, video: false);
@@ -25,10 +28,10 @@ public static class EvalCommand
         var report = Evaluator.Run(up, hr, lr, r =>
         {
             if (!quiet) Print(r);
-        });
+        }, degrade);
         if (!quiet)
             Print(report.Mean);
-        Console.WriteLine($"eval {Path.GetFileName(Path.TrimEndingDirectorySeparator(hr))}: mode {report.Mode} {report.Precision}: " +
+        Console.WriteLine($"eval {Path.GetFileName(Path.TrimEndingDirectorySeparator(hr))}{(degrade == Degradation.None ? "" : $" ({degrade} LR)")}: mode {report.Mode} {report.Precision}: " +
             $"PSNR-Y {report.Mean.Psnr:F3} dB, SSIM {report.Mean.Ssim:F4}, MACs ratio {report.Mean.MacsRatio:F3}, " +
             $"classes {report.Mean.Shares[0]:P0}/{report.Mean.Shares[1]:P0}/{report.Mean.Shares[2]:P0}");
         if (json != null)

@@ -13,7 +13,7 @@ namespace ClassSR.Edge.Cli
 
               classsr-edge upscale IN OUT [--mode classsr|small|medium|large|bicubic] [--precision int8|fp32|auto]
                                           [--models DIR] [--class-map FILE] [--threads N] [--cost-model measured|macs]
-              classsr-edge eval --hr DIR [--lr DIR] [--mode ...] [--precision ...] [--json FILE] [--models DIR]
+              classsr-edge eval --hr DIR [--lr DIR] [--degrade none|jpeg:Q|noise:S] [--mode ...] [--precision ...] [--json FILE] [--models DIR]
               classsr-edge info [--models DIR]
               classsr-edge run [--source synthetic|y4m:PATH|raw:PATH|v4l2:DEVICE] [--raw WxH:i420|nv12|yuyv] [--fps N] [--loop]
                                [--size WxH] [--pixel-format yuyv|nv12|mjpeg]

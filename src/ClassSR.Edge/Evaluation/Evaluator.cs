@@ -22,6 +22,8 @@ public sealed class EvalReport
     public string Precision { get; set; } = "";
     public string Hr { get; set; } = "";
     public string? Lr { get; set; }
+    /// <summary>What was done to the LR before upscaling (none, jpeg:Q, noise:S).</summary>
+    public string Degrade { get; set; } = "none";
     public string Metric { get; set; } = "Y (BT.601 16..235) PSNR/SSIM, 4-pixel border crop";
     public List<ImageResult> Images { get; set; } = [];
     public ImageResult Mean { get; set; } = new();
@@ -70,7 +72,7 @@ public static class Evaluator
 
     public const int MinSide = 16;
 
-    public static ImageResult EvaluateOne(Upscaler up, string hrPath, string? lrPath)
+    public static ImageResult EvaluateOne(Upscaler up, string hrPath, string? lrPath, Degradation? degrade = null)
     {
         var (hr0, w0, h0) = ImageFile.Load(hrPath);
         // x4 needs at least one LR pixel, and the metrics crop 4 pixels from each border: 16x16 after the crop to a
@@ -89,6 +91,7 @@ public static class Evaluator
         }
         else
             lr = Downscale(hr, w, h);
+        degrade?.Apply(lr, lw, lh, Path.GetFileName(hrPath));
         var lrFrame = new YuvFrame(lw, lh);
         ColorConvert.RgbToYuv(lr, lw, lh, lrFrame);
         var srFrame = Upscaler.CreateOutput(lrFrame);
@@ -111,10 +114,11 @@ public static class Evaluator
         };
     }
 
-    public static EvalReport Run(Upscaler up, string hrDir, string? lrDir, Action<ImageResult>? progress = null)
+    public static EvalReport Run(Upscaler up, string hrDir, string? lrDir, Action<ImageResult>? progress = null, Degradation? degrade = null)
     {
         var report = new EvalReport
         {
+            Degrade = (degrade ?? Degradation.None).ToString(),
             Mode = up.Mode.ToString().ToLowerInvariant(),
             Precision = up.Precision.ToString().ToLowerInvariant(),
             Hr = hrDir,
@@ -125,7 +129,7 @@ public static class Evaluator
             string? lrPath = lrDir is null ? null : Path.Combine(lrDir, Path.GetFileName(f));
             if (lrPath != null && !File.Exists(lrPath))
                 throw new FileNotFoundException($"'{lrPath}': no LR image paired with '{f}'");
-            var r = EvaluateOne(up, f, lrPath);
+            var r = EvaluateOne(up, f, lrPath, degrade);
             report.Images.Add(r);
             progress?.Invoke(r);
         }

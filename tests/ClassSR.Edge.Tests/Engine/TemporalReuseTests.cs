@@ -53,7 +53,7 @@ public class TemporalReuseTests
         var truth = new YuvFrame(w * 4, h * 4);
         ColorConvert.RgbToYuv(hrRgb, w * 4, h * 4, truth);
         var clean = new YuvFrame(w, h);
-        ColorConvert.RgbToYuv(Evaluation.Evaluator.Downscale(hrRgb, w * 4, h * 4), w, h, clean);
+        ColorConvert.RgbToYuv(ClassSR.Edge.Evaluation.Evaluator.Downscale(hrRgb, w * 4, h * 4), w, h, clean);
         using var reuse = Make(UpscaleMode.ClassSR, reuse: true);
         using var perFrame = Make(UpscaleMode.ClassSR, reuse: false);
         var lr = new YuvFrame(w, h);
