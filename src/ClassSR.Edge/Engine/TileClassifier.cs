@@ -2,13 +2,18 @@ using ClassSR.Edge.Inference;
 
 namespace ClassSR.Edge.Engine;
 
-/// <summary>Stage "classify": one batched classifier call per frame, a class per cell.</summary>
+/// <summary>
+/// Stage "classify": one batched classifier call per frame, a class per cell (the <see cref="Branch"/> that runs it).
+/// The network is the model set's classifier.*.onnx. The recipe makes it in two steps: its <c>classifier</c> step
+/// trains ClassSR's stage-2 classifier, and its <c>router</c> step fine-tunes that network to predict each tile's loss
+/// in the cheaper branches; what is exported, and what runs here, is the second.
+/// </summary>
 public sealed class TileClassifier(OnnxNet net)
 {
     public OnnxNet Net => net;
 
     /// <summary>Logit offsets per class (simple, medium, hard): the knob that trades speed for quality.</summary>
-    public float[] Bias { get; } = new float[3];
+    public float[] Bias { get; } = new float[Branches.Count];
 
     /// <summary>The classifier's first layer is a 4x4 stride-4 convolution: it sees nothing in smaller windows.</summary>
     public const int MinWindow = 4;

@@ -186,18 +186,18 @@ public sealed class Upscaler : IDisposable
                 _classifierNet = new OnnxNet(models, models.Find(Roles.Classifier, Precision), options.Threads);
                 _classifier = new TileClassifier(_classifierNet);
                 options.ClassBias.AsSpan(0, 3).CopyTo(_classifier.Bias);
-                for (int k = 0; k < 3; k++)
+                for (int k = 0; k < Branches.Count; k++)
                     _branchNets[k] = LoadBranch(k);
             }
             else
-                _branchNets[(int)options.Mode - 1] = LoadBranch((int)options.Mode - 1);
+                _branchNets[(int)Branches.Of(options.Mode)!.Value] = LoadBranch((int)Branches.Of(options.Mode)!.Value);
         }
         catch
         {
             Dispose();
             throw;
         }
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < Branches.Count; k++)
         {
             if (_branchNets[k] is { } n)
                 _costs[k] = new BranchCost(n.MacsPerLrPixel, n.Halo);
@@ -251,7 +251,7 @@ public sealed class Upscaler : IDisposable
         double p0 = shapes[0].W * shapes[0].H;
         var perPixel = new double[3];
         double perCall = 0;
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < Branches.Count; k++)
         {
             var (a, b) = _branchNets[k]!.RunCost(shapes, 3);
             perPixel[k] = Math.Max(b, 1e-9);
@@ -259,7 +259,7 @@ public sealed class Upscaler : IDisposable
             perCall = Math.Max(perCall, a + (b - perPixel[k]) * p0);
         }
         double macsPerMs = LargeMacsPerPixel / perPixel[2];
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < Branches.Count; k++)
         {
             double ratio = Math.Clamp(Math.Round(perPixel[k] / perPixel[2] * 16) / 16, 1.0 / 16, 1);
             _costs[k] = new BranchCost(ratio * LargeMacsPerPixel, _costs[k].Halo);
@@ -313,7 +313,7 @@ public sealed class Upscaler : IDisposable
         };
         if (Mode is UpscaleMode.Small or UpscaleMode.Medium or UpscaleMode.Large)
         {
-            _shape.Classes.AsSpan().Fill((byte)(Mode - 1));
+            _shape.Classes.AsSpan().Fill((byte)Branches.Of(Mode)!.Value);
             planner.Plan(_shape.Classes);
             _shape.PlannedWhole = true;
         }
@@ -341,7 +341,7 @@ public sealed class Upscaler : IDisposable
             }
             _dial = value;
             if (_classifier is { } c)
-                for (int k = 0; k < 3; k++)
+                for (int k = 0; k < Branches.Count; k++)
                     c.Bias[k] = Options.ClassBias[k] + (k == 0 ? value.Cheaper : k == 2 ? -value.Cheaper : 0);
         }
     }
@@ -442,7 +442,7 @@ public sealed class Upscaler : IDisposable
         else if (!s.PlannedWhole)
         {
             // Planned once per frame size: the whole frame, in stripes only if it is huge (again after a partial plan).
-            s.Classes.AsSpan().Fill((byte)(Mode - 1));
+            s.Classes.AsSpan().Fill((byte)Branches.Of(Mode)!.Value);
             s.Planner.Plan(s.Classes);
             s.PlannedWhole = true;
         }
@@ -601,8 +601,9 @@ public sealed class Upscaler : IDisposable
             tc = Stopwatch.GetTimestamp();
             st.ClassifyMs = Ms(tp, tc);
         }
+        var single = Branches.Of(Mode);
         for (int i = 0; i < work.Length; i++)
-            work[i] = s.Active[i] == 0 ? RegionPlanner.Skip : Mode == UpscaleMode.ClassSR ? work[i] : (byte)(Mode - 1);
+            work[i] = s.Active[i] == 0 ? RegionPlanner.Skip : single is { } b ? (byte)b : work[i];
         s.Planner.Plan(work);
         s.PlannedWhole = false;
         _skipClassifier = 0;
