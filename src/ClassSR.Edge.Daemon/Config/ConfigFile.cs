@@ -1,10 +1,5 @@
-using ClassSR.Edge.Daemon.Control;
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using ClassSR.Edge.IO.V4l2;
-using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
 

@@ -133,9 +133,6 @@ public sealed class OptionValues
 
     public T Get<T>(Option<T> option) => _given.TryGetValue(option, out var v) ? (T)v! : option.Default;
 
-    /// <summary>The value given, or null when it was not (the caller has a fallback of its own).</summary>
-    public T? GetOrNull<T>(Option<T> option) where T : struct => _given.TryGetValue(option, out var v) ? (T?)v : null;
-
     internal void Set(Option option, object? value) => _given[option] = value;
 
     /// <summary>These values, and <paramref name="lower"/>'s where these say nothing.</summary>

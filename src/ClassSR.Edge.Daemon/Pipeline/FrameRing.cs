@@ -14,7 +14,7 @@ public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares)
     readonly Lock _gate = new();
     readonly Stack<PipelineFrame> _free = new();
     int _live;
-    long _lent, _copies, _allocations;
+    long _copies, _allocations;
 
     public string Name => name;
 
@@ -23,9 +23,6 @@ public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares)
 
     /// <summary>Frames lent out now (held by some reader).</summary>
     public int InUse { get { lock (_gate) return _live - _free.Count; } }
-
-    /// <summary>Frames lent out so far.</summary>
-    public long Lent => Interlocked.Read(ref _lent);
 
     /// <summary>Pictures copied from one frame into another (<see cref="PipelineFrame.CopyFrom"/>).</summary>
     public long Copies => Interlocked.Read(ref _copies);
@@ -36,7 +33,6 @@ public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares)
     /// <summary>A frame with one reference, the caller's; its picture keeps the size it last had.</summary>
     public PipelineFrame Rent()
     {
-        Interlocked.Increment(ref _lent);
         lock (_gate)
         {
             if (_free.TryPop(out var f))
@@ -60,17 +56,6 @@ public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares)
                 return;
             }
             _live--;
-        }
-        MemoryTrim.Request();
-    }
-
-    /// <summary>Drops the spares (nobody reads for now): the next frame allocates again.</summary>
-    public void Trim()
-    {
-        lock (_gate)
-        {
-            _live -= _free.Count;
-            _free.Clear();
         }
         MemoryTrim.Request();
     }

@@ -12,15 +12,12 @@ namespace ClassSR.Edge.Daemon.Pipeline;
 /// </summary>
 public sealed class PipelineFrame
 {
-    readonly FrameRing? _ring;
+    readonly FrameRing _ring;
     int _references = 1;
     YuvFrame? _captured;
     PipelineFrame? _source;
 
     internal PipelineFrame(FrameRing ring) => _ring = ring;
-
-    /// <summary>A frame of its own, outside any ring (tests, one-off work): releasing it does nothing.</summary>
-    public PipelineFrame(int width, int height) => _captured = new YuvFrame(width, height);
 
     /// <summary>The picture: the captured one, or for an upscaled frame the upscaler's output.</summary>
     public YuvFrame Image => _captured ?? Result.Image;
@@ -53,9 +50,6 @@ public sealed class PipelineFrame
     /// </summary>
     public long Stream;
 
-    /// <summary>References held now (0 once back in its ring).</summary>
-    public int References => Volatile.Read(ref _references);
-
     /// <summary>A reader keeps the frame past the call that handed it over.</summary>
     public void AddReference()
     {
@@ -67,7 +61,7 @@ public sealed class PipelineFrame
     public void Release()
     {
         int left = Interlocked.Decrement(ref _references);
-        if (left > 0 || _ring is null)
+        if (left > 0)
             return;
         if (left < 0)
             throw new InvalidOperationException("frame released more often than it was referenced");
@@ -100,7 +94,7 @@ public sealed class PipelineFrame
     {
         EnsureSize(other.Image.Width, other.Image.Height);
         other.Image.CopyTo(_captured!);
-        _ring?.CountCopy();
+        _ring.CountCopy();
         Sequence = other.Sequence;
         CapturedTicks = other.CapturedTicks;
         NoSignal = other.NoSignal;

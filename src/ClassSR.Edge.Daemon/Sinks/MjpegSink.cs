@@ -66,10 +66,13 @@ public sealed class MjpegSink : FrameSink
         state.LatencyMs.CaptureToEncoded = _captureToEncodedMs.Value;
         state.Refused["http"] = state.Refused.GetValueOrDefault("http") + Refused;
         var sink = state.Sinks[Stage];
+        int clients = 0;
         foreach (var (view, exchange) in new[] { ("classsr", _exchange), ("bicubic", _bicubic) })
         {
             long latest = exchange.Sequence;
             foreach (var c in exchange.Clients())
+            {
+                clients++;
                 state.Clients.Add(new ClientState
                 {
                     View = view,
@@ -81,8 +84,10 @@ public sealed class MjpegSink : FrameSink
                     SecondsConnected = Clock.Ms(c.ConnectedTicks, now) / 1000,
                     CaptureToSentMs = c.CaptureToSentMs.Value,
                 });
+            }
         }
-        sink.Clients = state.Clients.Count;
+        // Its own clients: the list is shared, and another part may add to it.
+        sink.Clients = clients;
         sink.Refused = Refused;
     }
 

@@ -293,7 +293,6 @@ public sealed class Upscaler : IDisposable
             Promote = Options.Promote && Mode == UpscaleMode.ClassSR,
             RunOverheadMacs = RunOverheadMacs,
         };
-        int cw = (w + 1) / 2, ch = (h + 1) / 2;
         _skipClassifier = 0;
         _shape = new FrameShape
         {
