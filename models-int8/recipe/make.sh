@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The ClassSR x4 recipe, every step: data -> class split -> stage 1 -> stage 2 -> routing calibration -> export/quantize
-# -> evaluate -> manifest.
+# The ClassSR x4 recipe, every step: data -> class split -> stage 1 -> camera fine-tuning (models v2: clean +
+# camera-like LR, class split again) -> stage 2 -> routing calibration -> export/quantize -> evaluate -> manifest.
 #   models-int8/recipe/make.sh            full run; writes models-int8/*.onnx and manifest.json (resumes from work/)
 #   models-int8/recipe/make.sh --quick    every step on a tiny budget into work-quick/ (part of ./build.sh test)
 # Training checkpoints every 250 iterations; rerunning continues where it stopped. checkpoints/ holds the

@@ -29,22 +29,36 @@ LARGE_HISTORY = "stage 0 (4 mapping layers) 22000, then resumed to 36000 and to 
 # done (Set5 29.64 -> 30.02 dB; on the training images with 30% of tiles routed to it, 0.095 -> 0.062 dB lost per image
 # against the large branch, same router), and medium was raised with it to keep the branches in order.
 SMALL_HISTORY = "small 6000 and medium 8000, then both resumed to 30000 iterations"
-FULL = dict(pretrain=50000, deepen=16000, small=30000, medium=30000, classifier=16000, router=8000, qat=1500, train_sets=("T91", "BSD200"))
-QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, classifier=30, router=30, qat=10, train_sets=("T91",))
+# Models v2: the clean-trained branches fine-tuned on camera-like LR (data.CAMERA: JPEG, sensor noise, soft optics),
+# each sub-image seen both clean and degraded; the class split, classifier and router are then made on the same mix.
+CAMERA_HISTORY = "the clean branches fine-tuned on clean + camera-like LR (half each): large {camera_large}, small {camera_small}, medium {camera_medium} iterations"
+FULL = dict(pretrain=50000, deepen=16000, small=30000, medium=30000, camera_large=6000, camera_small=4000,
+            camera_medium=4000, classifier=16000, router=8000, qat=1500, train_sets=("T91", "BSD200"))
+QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, camera_large=20, camera_small=20, camera_medium=20,
+             classifier=30, router=30, qat=10, train_sets=("T91",))
 
 
 def paths(work):
     os.makedirs(work, exist_ok=True)
+    # clean_*: models v1, trained on clean bicubic LR; the rest: v2, on clean + camera-like LR (what is exported).
     return {k: os.path.join(work, v) for k, v in dict(
-        tiles="tiles.npz", pretrain="large.ckpt", large="large-deep.ckpt", split="split.json",
-        small="small.ckpt", medium="medium.ckpt", classifier="classifier.ckpt",
-        router="router.ckpt", route="route.json", large_int8="large-qat.ckpt",
-        medium_int8="medium-qat.ckpt").items()}
+        tiles="tiles.npz", pretrain="large.ckpt", clean_large="large-deep.ckpt", clean_split="split.json",
+        clean_small="small.ckpt", clean_medium="medium.ckpt",
+        large="large-camera.ckpt", split="split-camera.json", small="small-camera.ckpt", medium="medium-camera.ckpt",
+        classifier="classifier-camera.ckpt", router="router-camera.ckpt", route="route-camera.json",
+        large_int8="large-qat-camera.ckpt", medium_int8="medium-qat-camera.ckpt").items()}
 
 
-def load_tiles(p):
+def load_tiles(p, camera=True):
+    """(lr, hr) sub-images: clean only, or (`camera`) each one twice, clean and as a camera delivers it."""
     z = np.load(p["tiles"])
-    return z["lr"], z["hr"]
+    if not camera:
+        return z["lr"], z["hr"]
+    return mixed(z["lr"], z["lr_camera"], z["hr"])
+
+
+def mixed(lr, lr_camera, hr):
+    return np.concatenate([lr, lr_camera]), np.concatenate([hr, hr])
 
 
 def weights_of(ckpt):
@@ -59,12 +73,12 @@ def train_files(a, budget):
 
 
 def step_prepare(a, p, budget):
-    if os.path.exists(p["tiles"]):
+    if os.path.exists(p["tiles"]) and "lr_camera" in np.load(p["tiles"]).files:
         return
     files = train_files(a, budget)
-    lr, hr = data.make_subimages(files)
-    train.log(f"prepare: {len(files)} images -> {len(lr)} sub-images (LR 32x32, HR 128x128, Y)")
-    np.savez(p["tiles"], lr=lr, hr=hr)
+    lr, lr_camera, hr = data.make_subimages(files, degraded=True)
+    train.log(f"prepare: {len(files)} images -> {len(lr)} sub-images (LR 32x32, HR 128x128, Y), clean and camera-like")
+    np.savez(p["tiles"], lr=lr, lr_camera=lr_camera, hr=hr)
 
 
 def eval_sets(a):
@@ -74,8 +88,15 @@ def eval_sets(a):
     return sets
 
 
+def camera_eval_sets(a):
+    """Clean and JPEG q75 LR (the card's compressed column), Set5 and B100's first 40 images."""
+    test = lambda s: os.path.join(a.shared, "datasets", "test", s)
+    return {"Set5": data.load_eval_set(test("Set5")), "Set5.jpeg75": data.load_eval_set(test("Set5"), 75),
+            "B100/40": data.load_eval_set(test("B100"), limit=40), "B100/40.jpeg75": data.load_eval_set(test("B100"), 75, 40)}
+
+
 def step_pretrain(a, p, budget):
-    lr, hr = load_tiles(p)
+    lr, hr = load_tiles(p, camera=False)
     train.train_branch("large", lr, hr, budget["pretrain"], p["pretrain"], shape=STAGE0_LARGE,
                        eval_sets=None if a.quick else eval_sets(a), eval_every=5000)
 
@@ -83,40 +104,62 @@ def step_pretrain(a, p, budget):
 def step_deepen(a, p, budget):
     """The stage-0 large branch grown to its final depth (identity layers, so it starts where stage 0 ended), then
     trained on at half the learning rate."""
-    if os.path.exists(p["large"]) and torch.load(p["large"])["it"] >= budget["deepen"]:
+    if os.path.exists(p["clean_large"]) and torch.load(p["clean_large"])["it"] >= budget["deepen"]:
         return
-    lr, hr = load_tiles(p)
+    lr, hr = load_tiles(p, camera=False)
     init = deepened(weights_of(p["pretrain"]), STAGE0_LARGE["m"], BRANCHES["large"]["m"])
     sets = None if a.quick else {**eval_sets(a), "B100": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "B100"))}
-    train.train_branch("large", lr, hr, budget["deepen"], p["large"], base_lr=5e-4, init=init, seed=77,
+    train.train_branch("large", lr, hr, budget["deepen"], p["clean_large"], base_lr=5e-4, init=init, seed=77,
                        eval_sets=sets, eval_every=2000)
 
 
-def step_split(a, p, budget):
-    if os.path.exists(p["split"]):
+def split(large_ckpt, split_path, lr, hr):
+    """ClassSR's class split: the sub-images in thirds by the large branch's PSNR on them (simple, medium, hard)."""
+    if os.path.exists(split_path):
         return
-    lr, hr = load_tiles(p)
     large = make_branch("large")
-    large.load_state_dict(weights_of(p["large"]))
+    large.load_state_dict(weights_of(large_ckpt))
     psnr = train.tile_psnr(train.branch_outputs(large, lr), hr)
     t_simple, t_hard = np.quantile(psnr, 2 / 3), np.quantile(psnr, 1 / 3)
     cls = np.where(psnr >= t_simple, 0, np.where(psnr >= t_hard, 1, 2))
-    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": torch.load(p["large"])["it"],
+    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": torch.load(large_ckpt)["it"],
                "counts": np.bincount(cls, minlength=3).tolist(), "classes": cls.tolist()},
-              open(p["split"], "w"))
-    train.log(f"split: simple >= {t_simple:.2f} dB > medium >= {t_hard:.2f} dB > hard; "
+              open(split_path, "w"))
+    train.log(f"split {os.path.basename(split_path)}: simple >= {t_simple:.2f} dB > medium >= {t_hard:.2f} dB > hard; "
               f"counts {np.bincount(cls, minlength=3).tolist()}")
 
 
+def step_split(a, p, budget):
+    split(p["clean_large"], p["clean_split"], *load_tiles(p, camera=False))
+
+
 def step_stage1(a, p, budget):
+    lr, hr = load_tiles(p, camera=False)
+    cls = np.array(json.load(open(p["clean_split"]))["classes"])
+    for k, name in enumerate(CLASS_NAMES[:2]):
+        if a.branch and a.branch != name:
+            continue
+        sel = cls == k
+        train.train_branch(name, lr[sel], hr[sel], budget[name], p["clean_" + name], seed=10 + k,
+                           eval_sets=None if a.quick else eval_sets(a), eval_every=4000)
+
+
+def step_camera(a, p, budget):
+    """Models v2: each clean branch fine-tuned on clean + camera-like LR. The large branch on every sub-image; then the
+    class split again on the mix (a compressed flat region is no longer simple for the small branch), and small and
+    medium on their new classes."""
     lr, hr = load_tiles(p)
+    sets = None if a.quick else camera_eval_sets(a)
+    train.train_branch("large", lr, hr, budget["camera_large"], p["large"], base_lr=2e-4, init=weights_of(p["clean_large"]),
+                       seed=91, eval_sets=sets, eval_every=2000)
+    split(p["large"], p["split"], lr, hr)
     cls = np.array(json.load(open(p["split"]))["classes"])
     for k, name in enumerate(CLASS_NAMES[:2]):
         if a.branch and a.branch != name:
             continue
         sel = cls == k
-        train.train_branch(name, lr[sel], hr[sel], budget[name], p[name], seed=10 + k,
-                           eval_sets=None if a.quick else eval_sets(a), eval_every=4000)
+        train.train_branch(name, lr[sel], hr[sel], budget["camera_" + name], p[name], base_lr=2e-4,
+                           init=weights_of(p["clean_" + name]), seed=92 + k, eval_sets=sets, eval_every=2000)
 
 
 def load_branches(p):
@@ -188,7 +231,7 @@ def step_route(a, p, budget):
     source = dict(router.get("source") or {}, large=large_it, router=clf_it, min_small=a.min_small)
     if os.path.exists(p["route"]) and json.load(open(p["route"])).get("source") == source:
         return
-    lr, hr = data.make_subimages(train_files(a, budget), scales=(1.0,))
+    lr, hr = mixed(*data.make_subimages(train_files(a, budget), scales=(1.0,), degraded=True))
     nets = load_branches(p)
     clf = load_router(p)
     with torch.no_grad():
@@ -269,9 +312,10 @@ def step_export(a, p, budget):
     split = json.load(open(p["split"]))
     recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k != "train_sets"),
               "large_history": "" if a.quick else LARGE_HISTORY,
-              "small_history": "" if a.quick else SMALL_HISTORY, "commit": git_commit(),
+              "small_history": "" if a.quick else SMALL_HISTORY, "camera_history": CAMERA_HISTORY.format(**budget),
+              "commit": git_commit(),
               "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
-              "LR by PIL bicubic (MATLAB-compatible)", "quick": str(a.quick)}
+              "LR by PIL bicubic (MATLAB-compatible), each sub-image clean and camera-like (data.CAMERA)", "quick": str(a.quick)}
     split = dict(split, routing={k: route[k] for k in ("bias", "loss_db", "shares", "min_small", "tiles")})
     info = export.export_all(nets, clf, calib, a.out, split, weight_bits=a.weight_bits, first_bits=a.first_layer_bits,
                              recipe=recipe, int8_branches=load_int8_branches(p))
@@ -342,8 +386,8 @@ def git_commit():
 
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m classsr")
-    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "deepen", "stage1", "stage2", "router", "route", "qat", "export",
-                                     "manifest"])
+    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "deepen", "stage1", "camera", "stage2", "router",
+                                     "route", "qat", "export", "manifest"])
     ap.add_argument("--quick", action="store_true", help="every step on a tiny budget (minutes)")
     ap.add_argument("--shared", default=DEFAULT_SHARED)
     ap.add_argument("--work", default=None, help="checkpoints and prepared data (git-ignored)")
@@ -356,7 +400,7 @@ def main():
     ap.add_argument("--min-small", type=float, default=0.3,
                     help="route: the least share of training tiles the calibrated routing sends to the small branch")
     ap.add_argument("--branch", choices=CLASS_NAMES[:2], default=None,
-                    help="stage1: train only this branch (two processes can train both at once, with --threads 1 each)")
+                    help="stage1, camera: train only this branch (two processes can train both at once, with --threads 1 each)")
     ap.add_argument("--weight-bits", type=int, default=8, choices=[7, 8], help="INT8 weights of every layer but the first")
     ap.add_argument("--first-layer-bits", type=int, default=7, choices=[7, 8],
                     help="weights of the layer that reads the frame: x86 AVX2 u8s8 kernels add byte products in pairs "
@@ -369,7 +413,8 @@ def main():
     budget = QUICK if a.quick else FULL
     p = paths(a.work)
     torch.manual_seed(0)
-    steps = ["prepare", "pretrain", "deepen", "split", "stage1", "stage2", "router", "route", "qat", "export"] if a.step == "all" \
+    steps = ["prepare", "pretrain", "deepen", "split", "stage1", "camera", "stage2", "router", "route", "qat", "export"] \
+        if a.step == "all" \
         else [a.step]
     for s in steps:
         train.log(f"== {s}")
