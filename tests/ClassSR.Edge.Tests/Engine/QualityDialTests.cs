@@ -9,10 +9,12 @@ namespace ClassSR.Edge.Tests.Engine;
 /// <summary>The engine's side of the frame-budget controller: the quality dial (Upscaler.Dial).</summary>
 public class QualityDialTests
 {
+    // Promotion off: a promoted plan depends on which cells are planned together, so with it on a restored frame and a
+    // fresh one differ by how the quick models happen to route, not by what the dial left behind.
     static Upscaler Make(bool reuse) => new(TestModels.Quick(), new EngineOptions
     {
         Mode = UpscaleMode.ClassSR, Precision = Precision.Int8, Reuse = reuse, ReclassifyEvery = EngineOptions.VideoReclassifyEvery,
-        MeasureCosts = false, Threads = 1,
+        MeasureCosts = false, Threads = 1, Promote = false,
     });
 
     static (int Simple, double Macs) Routed(Upscaler up) => (up.Stats.ClassCells[0], up.Stats.Macs);
