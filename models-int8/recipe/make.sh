@@ -3,6 +3,7 @@
 # camera-like LR, class split again) -> stage 2 -> routing calibration -> export/quantize -> evaluate -> manifest.
 #   models-int8/recipe/make.sh            full run; writes models-int8/*.onnx and manifest.json (resumes from work/)
 #   models-int8/recipe/make.sh --quick    every step on a tiny budget into work-quick/ (part of ./build.sh test)
+#   models-int8/recipe/make.sh --eval     only the evaluation and the manifest/card, of the models in place
 # Training checkpoints every 250 iterations; rerunning continues where it stopped. checkpoints/ holds the
 # state of the committed models (copy work/*.ckpt and split.json there with them): more iterations means
 # raising the budgets in classsr/__main__.py (FULL) and rerunning.
@@ -10,7 +11,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 QUICK=
+EVAL_ONLY=
 [[ ${1:-} == --quick ]] && { QUICK=--quick; shift; }
+[[ ${1:-} == --eval ]] && { EVAL_ONLY=1; shift; }
 
 need=()
 for p in python3-torch python3-onnx python3-numpy python3-pil; do
@@ -31,24 +34,35 @@ if [[ -z $QUICK ]]; then
   mkdir -p work
   for f in checkpoints/*; do [[ -e work/$(basename "$f") ]] || cp "$f" work/; done
 fi
-$PY -m classsr all $QUICK --shared "$SHARED" "$@"
+[[ -n $EVAL_ONLY ]] || $PY -m classsr all $QUICK --shared "$SHARED" "$@"
 
-if [[ -n $QUICK ]]; then OUT=$HERE/work-quick/models; SETS=(Set5); else OUT=$ROOT/models-int8; SETS=(Set5 Set14 B100); fi
+if [[ -n $QUICK ]]; then OUT=$HERE/work-quick/models; SETS=(Set5); DEGRADE=(none jpeg:75); else OUT=$ROOT/models-int8; SETS=(Set5 Set14 B100); DEGRADE=(none jpeg:75 noise:3); fi
 # Evaluate with the product's own engine (ONNX Runtime), so the manifest holds what users will get. Plans priced by
 # MACs (--cost-model macs), not by start-up timings: the card's figures must not depend on how busy the machine was.
+# Each set is scored on our bicubic LR as it is (none) and as cameras deliver it (JPEG q75, sensor noise sigma 3): the
+# card's compressed columns.
 dotnet build "$ROOT/src/ClassSR.Edge.Cli" -c Release -nologo -v q >/dev/null
 CLI=(dotnet "$ROOT/src/ClassSR.Edge.Cli/bin/Release/net10.0/classsr-edge.dll")
-mkdir -p "$OUT/eval"
+PEER=
+if [[ -z $QUICK && -f $SHARED/peers/opencv-dnn-superres/FSRCNN_x4.pb ]]; then
+  # OpenCV's FSRCNN_x4 on the same LR, for the card's peer row (the development bench links OpenCV; the product does not).
+  dotnet build "$ROOT/src/ClassSR.Edge.Bench" -c Release -nologo -v q >/dev/null
+  PEER=(dotnet "$ROOT/src/ClassSR.Edge.Bench/bin/Release/net10.0/classsr-edge-bench.dll")
+fi
+rm -rf "$OUT/eval"; mkdir -p "$OUT/eval"
 for set in "${SETS[@]}"; do
-  "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode bicubic --models "$OUT" --json "$OUT/eval/$set.bicubic.fp32.json" --quiet
-  for prec in fp32 int8; do
-    for mode in small medium large classsr; do
-      "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode $mode --precision $prec --models "$OUT" --cost-model macs \
-        --json "$OUT/eval/$set.$mode.$prec.json" --quiet
+  for deg in "${DEGRADE[@]}"; do
+    key=$set; [[ $deg == none ]] || key=$set.${deg/:/}
+    ev=(--hr "$SHARED/datasets/test/$set" --degrade "$deg" --models "$OUT" --quiet)
+    "${CLI[@]}" eval "${ev[@]}" --mode bicubic --json "$OUT/eval/$key.bicubic.fp32.json"
+    [[ -z $PEER ]] || "${PEER[@]}" --eval-opencv "$SHARED/datasets/test/$set" --degrade "$deg" --json "$OUT/eval/$key.opencv.fp32.json"
+    for prec in fp32 int8; do
+      for mode in small medium large classsr; do
+        "${CLI[@]}" eval "${ev[@]}" --mode $mode --precision $prec --cost-model macs --json "$OUT/eval/$key.$mode.$prec.json"
+      done
+      # Routing only: every tile in its class's branch, no promotion by the planner (the model set's own quality).
+      "${CLI[@]}" eval "${ev[@]}" --mode classsr --no-promote --precision $prec --cost-model macs --json "$OUT/eval/$key.routed.$prec.json"
     done
-    # Routing only: every tile in its class's branch, no promotion by the planner (the model set's own quality).
-    "${CLI[@]}" eval --hr "$SHARED/datasets/test/$set" --mode classsr --no-promote --precision $prec --models "$OUT" --cost-model macs \
-      --json "$OUT/eval/$set.routed.$prec.json" --quiet
   done
 done
 $PY -m classsr manifest $QUICK --out "$OUT" --shared "$SHARED"

@@ -38,6 +38,41 @@ float speedBias = float.Parse(Arg("--speed-bias") ?? "2", System.Globalization.C
 if (args.Contains("--calibrate"))
     return Calibrate.RunOverhead(ModelSet.Load(models), threads);
 
+// The model card's peer row: OpenCV's FSRCNN_x4 on exactly the LR `classsr-edge eval` gives every mode (same bicubic,
+// same degradation, same metrics), written as an eval JSON beside theirs.
+if (Arg("--eval-opencv") is { } evalHr)
+{
+    var degrade = Degradation.Parse(Arg("--degrade") ?? "none");
+    Cv2.SetNumThreads(threads);
+    using var sr = new DnnSuperResImpl();
+    sr.ReadModel(Path.Combine(shared, "peers", "opencv-dnn-superres", "FSRCNN_x4.pb"));
+    sr.SetModel("fsrcnn", 4);
+    var report = new EvalReport { Mode = "opencv-fsrcnn_x4", Precision = "fp32", Hr = evalHr, Degrade = degrade.ToString() };
+    foreach (var (hr, _) in Evaluator.Images(evalHr, null))
+    {
+        var pair = Evaluator.Prepare(hr, null, degrade);
+        int lw = pair.Lr.Width, lh = pair.Lr.Height;
+        using var input = new Mat(lh, lw, MatType.CV_8UC3);
+        var bgr = new byte[pair.LrRgb.Length];
+        for (int p = 0; p < bgr.Length; p += 3) { bgr[p] = pair.LrRgb[p + 2]; bgr[p + 1] = pair.LrRgb[p + 1]; bgr[p + 2] = pair.LrRgb[p]; }
+        System.Runtime.InteropServices.Marshal.Copy(bgr, 0, input.Data, bgr.Length);
+        using var output = new Mat();
+        sr.Upsample(input, output);
+        var outBgr = new byte[output.Width * output.Height * 3];
+        System.Runtime.InteropServices.Marshal.Copy(output.Data, outBgr, 0, outBgr.Length);
+        var rgb = new byte[outBgr.Length];
+        for (int p = 0; p < rgb.Length; p += 3) { rgb[p] = outBgr[p + 2]; rgb[p + 1] = outBgr[p + 1]; rgb[p + 2] = outBgr[p]; }
+        var srY = new double[pair.Width * pair.Height];
+        ColorConvert.RgbToYFloat(rgb, pair.Width, pair.Height, srY);
+        report.Images.Add(Evaluator.Score(pair, srY));
+    }
+    Evaluator.Summarise(report);
+    Console.WriteLine($"eval {Path.GetFileName(Path.TrimEndingDirectorySeparator(evalHr))} ({degrade} LR): OpenCV FSRCNN_x4: PSNR-Y {report.Mean.Psnr:F3} dB, SSIM {report.Mean.Ssim:F4}");
+    if (Arg("--json") is { } evalJson)
+        File.WriteAllText(evalJson, JsonSerializer.Serialize(report, EvalJson.Default.EvalReport));
+    return 0;
+}
+
 if (video == "only")
 {
     var clips = VideoBench.Run(root, shared, ModelSet.Load(models), threads, videoSeconds, rounds, !noOpenCv);
@@ -370,7 +405,7 @@ namespace ClassSR.Edge.Bench
                 using var opt = OrtHost.SessionOptions(threads, null);
                 using var s = new InferenceSession(Path.Combine(dir, $"gemm_{kind}.onnx"), opt);
                 var rng = new Random(1);
-                using var run = new OptionTable();
+                using var run = new RunOptions();
                 OrtValue a, b;
                 if (kind == "int8")
                 {

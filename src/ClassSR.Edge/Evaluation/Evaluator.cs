@@ -72,7 +72,12 @@ public static class Evaluator
 
     public const int MinSide = 16;
 
-    public static ImageResult EvaluateOne(Upscaler up, string hrPath, string? lrPath, Degradation? degrade = null)
+    /// <summary>One evaluation image: the mod-cropped HR's luma and the LR every upscaler is given.</summary>
+    public sealed record Pair(string Name, double[] HrY, int Width, int Height, byte[] LrRgb, YuvFrame Lr);
+
+    /// <summary>The LR of an HR image as every mode (and a peer such as OpenCV's FSRCNN) gets it: ours by bicubic
+    /// or the given one, then the degradation.</summary>
+    public static Pair Prepare(string hrPath, string? lrPath, Degradation? degrade = null)
     {
         var (hr0, w0, h0) = ImageFile.Load(hrPath);
         // x4 needs at least one LR pixel, and the metrics crop 4 pixels from each border: 16x16 after the crop to a
@@ -94,23 +99,60 @@ public static class Evaluator
         degrade?.Apply(lr, lw, lh, Path.GetFileName(hrPath));
         var lrFrame = new YuvFrame(lw, lh);
         ColorConvert.RgbToYuv(lr, lw, lh, lrFrame);
-        var srFrame = Upscaler.CreateOutput(lrFrame);
-        up.Upscale(lrFrame, srFrame);
         var hrY = new double[w * h];
         ColorConvert.RgbToYFloat(hr, w, h, hrY);
-        var srY = new double[w * h];
+        return new Pair(Path.GetFileName(hrPath), hrY, w, h, lr, lrFrame);
+    }
+
+    /// <summary>PSNR and SSIM of an HR-size luma against the pair's HR.</summary>
+    public static ImageResult Score(Pair pair, double[] srY) => new()
+    {
+        Name = pair.Name,
+        Width = pair.Width,
+        Height = pair.Height,
+        Psnr = Metrics.PsnrY(srY, pair.HrY, pair.Width, pair.Height),
+        Ssim = Metrics.SsimY(srY, pair.HrY, pair.Width, pair.Height),
+    };
+
+    public static ImageResult EvaluateOne(Upscaler up, string hrPath, string? lrPath, Degradation? degrade = null)
+    {
+        var pair = Prepare(hrPath, lrPath, degrade);
+        var srFrame = Upscaler.CreateOutput(pair.Lr);
+        up.Upscale(pair.Lr, srFrame);
+        var srY = new double[pair.Width * pair.Height];
         for (int i = 0; i < srY.Length; i++) srY[i] = srFrame.Y[i];
+        var r = Score(pair, srY);
         var s = up.Stats;
-        return new ImageResult
+        r.MacsRatio = s.MacsRatio;
+        r.Shares = [s.Share(0), s.Share(1), s.Share(2)];
+        r.Ms = s.TotalMs;
+        return r;
+    }
+
+    /// <summary>Every image of a folder, in name order, with the LR it is paired with (or none: our bicubic).</summary>
+    public static IEnumerable<(string Hr, string? Lr)> Images(string hrDir, string? lrDir)
+    {
+        foreach (var f in ListImages(hrDir))
         {
-            Name = Path.GetFileName(hrPath),
-            Width = w,
-            Height = h,
-            Psnr = Metrics.PsnrY(srY, hrY, w, h),
-            Ssim = Metrics.SsimY(srY, hrY, w, h),
-            MacsRatio = s.MacsRatio,
-            Shares = [s.Share(0), s.Share(1), s.Share(2)],
-            Ms = s.TotalMs,
+            string? lrPath = lrDir is null ? null : Path.Combine(lrDir, Path.GetFileName(f));
+            if (lrPath != null && !File.Exists(lrPath))
+                throw new FileNotFoundException($"'{lrPath}': no LR image paired with '{f}'");
+            yield return (f, lrPath);
+        }
+    }
+
+    /// <summary>The report's mean row over its images.</summary>
+    public static void Summarise(EvalReport report)
+    {
+        var im = report.Images;
+        report.Mean = new ImageResult
+        {
+            Name = "mean",
+            Psnr = im.Average(r => r.Psnr),
+            Ssim = im.Average(r => r.Ssim),
+            MacsRatio = im.Average(r => r.MacsRatio),
+            Shares = [im.Average(r => r.Shares.ElementAtOrDefault(0)), im.Average(r => r.Shares.ElementAtOrDefault(1)), im.Average(r => r.Shares.ElementAtOrDefault(2))],
+            Ms = im.Average(r => r.Ms),
         };
     }
 
@@ -124,25 +166,13 @@ public static class Evaluator
             Hr = hrDir,
             Lr = lrDir,
         };
-        foreach (var f in ListImages(hrDir))
+        foreach (var (f, lrPath) in Images(hrDir, lrDir))
         {
-            string? lrPath = lrDir is null ? null : Path.Combine(lrDir, Path.GetFileName(f));
-            if (lrPath != null && !File.Exists(lrPath))
-                throw new FileNotFoundException($"'{lrPath}': no LR image paired with '{f}'");
             var r = EvaluateOne(up, f, lrPath, degrade);
             report.Images.Add(r);
             progress?.Invoke(r);
         }
-        var im = report.Images;
-        report.Mean = new ImageResult
-        {
-            Name = "mean",
-            Psnr = im.Average(r => r.Psnr),
-            Ssim = im.Average(r => r.Ssim),
-            MacsRatio = im.Average(r => r.MacsRatio),
-            Shares = [im.Average(r => r.Shares[0]), im.Average(r => r.Shares[1]), im.Average(r => r.Shares[2])],
-            Ms = im.Average(r => r.Ms),
-        };
+        Summarise(report);
         return report;
     }
 }
