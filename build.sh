@@ -103,6 +103,7 @@ case "${1:-}" in
     deps "${TEST_DEBS[@]}"
     if [[ -d ../shared/datasets ]]; then
       models-int8/recipe/make.sh --quick
+      models-int8/recipe/make.sh --quick --scale 2
     else
       # A user's clone: the recipe trains on ../shared's datasets. Tests take the shipped models instead, and those
       # that need the datasets are skipped, each named at the end with why.

@@ -13,15 +13,17 @@ using OpenCvSharp;
 using CpuFeatures = ClassSR.Edge.Inference.CpuFeatures;
 using OpenCvSharp.DnnSuperres;
 
-// ClassSR.Edge engine benchmark: every mode side by side in one run, on 320x180 -> 1280x720
-// frames cut from the test images, with OpenCV's dnn_superres FSRCNN as the usual alternative.
+// ClassSR.Edge engine benchmark: every mode side by side in one run, on 1280x720 frames cut from the test images
+// (from 320x180 at x4, 640x360 at --scale 2), with OpenCV's dnn_superres FSRCNN_x4 as the usual alternative at x4.
 string root = Paths.Root();
 string shared = Path.Combine(root, "..", "shared");
-string models = Arg("--models") ?? Path.Combine(root, "models-int8");
+int scale = int.Parse(Arg("--scale") ?? ModelSet.DefaultScale.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+string models = ModelSet.DirectoryFor(Arg("--models") ?? Path.Combine(root, "models-int8"), scale);
 double seconds = double.Parse(Arg("--seconds") ?? "3", System.Globalization.CultureInfo.InvariantCulture);
 int threads = int.Parse(Arg("--threads") ?? Environment.ProcessorCount.ToString(), System.Globalization.CultureInfo.InvariantCulture);
 string json = Arg("--json") ?? Path.Combine(root, "artifacts", "bench.json");
-bool noOpenCv = args.Contains("--no-opencv");
+// The peer models held are x4 only (FSRCNN_x4, ESPCN_x4): no OpenCV row at x2.
+bool noOpenCv = args.Contains("--no-opencv") || scale != 4;
 double runOverhead = double.Parse(Arg("--run-overhead") ?? "1.5e6", System.Globalization.CultureInfo.InvariantCulture);
 // This machine is shared: another tenant's burst slows whichever mode runs at that moment. Modes therefore take turns,
 // --rounds times for seconds/rounds each, and each reports its median round.
@@ -50,7 +52,7 @@ if (Arg("--eval-opencv") is { } evalHr)
     var report = new EvalReport { Mode = "opencv-fsrcnn_x4", Precision = "fp32", Hr = evalHr, Degrade = degrade.ToString() };
     foreach (var (hr, _) in Evaluator.Images(evalHr, null))
     {
-        var pair = Evaluator.Prepare(hr, null, degrade);
+        var pair = Evaluator.Prepare(hr, null, degrade, 4);
         int lw = pair.Lr.Width, lh = pair.Lr.Height;
         using var input = new Mat(lh, lw, MatType.CV_8UC3);
         var bgr = new byte[pair.LrRgb.Length];
@@ -79,8 +81,8 @@ if (video == "only")
     WriteJson(new BenchReport { Machine = Machine(), Threads = threads, OnnxRuntime = OrtHost.Version, Video = clips });
     return 0;
 }
-var frames = BenchFrames.Make(Path.Combine(shared, "datasets", "test", "B100"), 8);
-Console.WriteLine($"bench: {frames.Count} frames {frames[0].Lr.Width}x{frames[0].Lr.Height} -> {frames[0].Lr.Width * 4}x{frames[0].Lr.Height * 4} " +
+var frames = BenchFrames.Make(Path.Combine(shared, "datasets", "test", "B100"), 8, scale);
+Console.WriteLine($"bench: {frames.Count} frames {frames[0].Lr.Width}x{frames[0].Lr.Height} -> {frames[0].Lr.Width * scale}x{frames[0].Lr.Height * scale} " +
     $"(mosaics of B100 crops), {threads} threads, {seconds:F0} s per mode in {rounds} interleaved rounds (median round), " +
     $"cpu: {CpuFeatures.Describe()}");
 var set = ModelSet.Load(models);
@@ -187,8 +189,8 @@ namespace ClassSR.Edge.Bench
 
     static class BenchFrames
     {
-        /// <summary>1280x720 HR frames, each a 4x3 mosaic of 320x240 centre crops of different images; LR by our bicubic.</summary>
-        public static List<BenchFrame> Make(string dir, int count)
+        /// <summary>1280x720 HR frames, each a 4x3 mosaic of 320x240 centre crops of different images; LR by our bicubic at the scale.</summary>
+        public static List<BenchFrame> Make(string dir, int count, int scale)
         {
             const int hw = 1280, hh = 720, cw = 320, ch = 240;
             var files = Evaluator.ListImages(dir);
@@ -205,9 +207,9 @@ namespace ClassSR.Edge.Bench
                         for (int y = 0; y < ch; y++)
                             rgb.AsSpan(((y0 + y) * w + x0) * 3, cw * 3).CopyTo(hr.AsSpan(((gy * ch + y) * hw + gx * cw) * 3));
                     }
-                var lrRgb = Evaluator.Downscale(hr, hw, hh);
-                var lr = new YuvFrame(hw / 4, hh / 4);
-                ColorConvert.RgbToYuv(lrRgb, hw / 4, hh / 4, lr);
+                var lrRgb = Evaluator.Downscale(hr, hw, hh, scale);
+                var lr = new YuvFrame(hw / scale, hh / scale);
+                ColorConvert.RgbToYuv(lrRgb, hw / scale, hh / scale, lr);
                 var hrY = new double[hw * hh];
                 ColorConvert.RgbToYFloat(hr, hw, hh, hrY);
                 list.Add(new BenchFrame(lr, hrY, lrRgb));
@@ -275,7 +277,7 @@ namespace ClassSR.Edge.Bench
         /// <summary>Warm-up (bindings for every shape) and the quality figures.</summary>
         public static EngineRun Warm(Upscaler up, List<BenchFrame> frames)
         {
-            var outs = frames.Select(f => Upscaler.CreateOutput(f.Lr)).ToArray();
+            var outs = frames.Select(f => up.CreateOutput(f.Lr)).ToArray();
             string prec = up.Options.Precision == Precision.Auto ? "auto" : up.Precision.ToString().ToLowerInvariant();
             var r = new ModeResult { Name = $"{up.Mode.ToString().ToLowerInvariant()} {(up.Mode == UpscaleMode.Bicubic ? "" : prec)}".Trim() };
             // Warm-up: every frame once (bindings for every shape), and the quality figures.

@@ -47,17 +47,17 @@ static class VideoBench
     public static List<VideoResult> Run(string root, string shared, ModelSet set, int threads, double seconds, int rounds, bool openCv)
     {
         var results = new List<VideoResult>();
-        foreach (var clip in Clips(root, shared))
+        foreach (var clip in Clips(root, shared, set.Scale))
         {
             Console.WriteLine();
-            Console.WriteLine($"video {clip.Name}: {clip.Lr.Length} frames {clip.Lr[0].Width}x{clip.Lr[0].Height} -> {clip.Lr[0].Width * 4}x{clip.Lr[0].Height * 4}, {clip.What}");
+            Console.WriteLine($"video {clip.Name}: {clip.Lr.Length} frames {clip.Lr[0].Width}x{clip.Lr[0].Height} -> {clip.Lr[0].Width * set.Scale}x{clip.Lr[0].Height * set.Scale}, {clip.What}");
             var runs = new List<ModeRun>
             {
                 new EngineRun(LargeFp32, new Upscaler(set, Options(UpscaleMode.Large, Precision.Fp32, threads, reuse: false)), clip),
                 new EngineRun(ClassSrInt8, new Upscaler(set, Options(UpscaleMode.ClassSR, Precision.Int8, threads, reuse: false)), clip),
                 new EngineRun(Reuse, new Upscaler(set, Options(UpscaleMode.ClassSR, Precision.Int8, threads, reuse: true)), clip),
             };
-            if (openCv)
+            if (openCv && set.Scale == 4)
                 runs.Add(new OpenCvRun(Path.Combine(shared, "peers", "opencv-dnn-superres", "FSRCNN_x4.pb"), clip, threads));
             foreach (var r in runs)
                 r.Quality();
@@ -115,15 +115,15 @@ static class VideoBench
     /// The still-camera clips (tree.avi at its own size and x4-downscaled, the daemon's synthetic scene, a still picture
     /// under sensor noise) and the worst case for reuse, a pan where every cell changes.
     /// </summary>
-    static IEnumerable<VideoClip> Clips(string root, string shared)
+    static IEnumerable<VideoClip> Clips(string root, string shared, int scale)
     {
         string? tree = TreeY4m(root, shared);
         if (tree != null)
         {
             var own = DaemonFrames.Load(tree, groundTruth: false, maxFrames: 10_000);
             yield return new VideoClip("tree", "tree.avi as LR (a real still camera, leaves in wind, Cinepak)", own.Input, null);
-            var hr = DaemonFrames.Load(tree, groundTruth: true, maxFrames: 10_000);
-            yield return new VideoClip("tree-hr", "tree.avi as HR, LR by our bicubic x4", hr.Input, hr.Truth);
+            var hr = DaemonFrames.Load(tree, groundTruth: true, maxFrames: 10_000, scale);
+            yield return new VideoClip("tree-hr", $"tree.avi as HR, LR by our bicubic x{scale}", hr.Input, hr.Truth);
         }
         else
             Console.WriteLine("video: tree.avi skipped (no ../shared/datasets/video/tree.avi, or ffmpeg missing)");
@@ -135,14 +135,14 @@ static class VideoBench
             synthetic[i] = new YuvFrame(hw, hh);
             SyntheticSource.Render(i, synthetic[i]);
         }
-        yield return new VideoClip("synthetic", "the daemon's synthetic scene rendered at 1280x720, LR by our bicubic x4", DaemonFrames.DownscaleX4(synthetic), synthetic);
+        yield return new VideoClip("synthetic", $"the daemon's synthetic scene rendered at 1280x720, LR by our bicubic x{scale}", DaemonFrames.Downscale(synthetic, scale), synthetic);
 
         string b100 = Path.Combine(shared, "datasets", "test", "B100");
         if (!Directory.Exists(b100))
             yield break;
         var (canvas, cw, ch) = Mosaic(b100, 8, 3);
         var still = Window(canvas, cw, 0, hw, hh);
-        var stillLr = DaemonFrames.DownscaleX4([still])[0];
+        var stillLr = DaemonFrames.Downscale([still], scale)[0];
         var rng = new Random(1);
         var noisy = new YuvFrame[frames];
         for (int i = 0; i < frames; i++)
@@ -150,14 +150,14 @@ static class VideoBench
             noisy[i] = new YuvFrame(stillLr.Width, stillLr.Height);
             Noise(stillLr, noisy[i], rng, 2.0);
         }
-        yield return new VideoClip("still-noise", "a still B100 mosaic, LR by our bicubic x4 plus Gaussian noise sigma 2 on every frame",
+        yield return new VideoClip("still-noise", $"a still B100 mosaic, LR by our bicubic x{scale} plus Gaussian noise sigma 2 on every frame",
             noisy, Enumerable.Repeat(still, frames).ToArray());
 
         var pan = new YuvFrame[frames];
         for (int i = 0; i < frames; i++)
             pan[i] = Window(canvas, cw, 4 * i, hw, hh);
         yield return new VideoClip("pan", "a 1280x720 window sliding 4 HR pixels a frame across a B100 mosaic: every cell changes",
-            DaemonFrames.DownscaleX4(pan), pan);
+            DaemonFrames.Downscale(pan, scale), pan);
     }
 
     /// <summary>tree.avi decoded by ffmpeg into artifacts/video (git-ignored), as ../shared/README.md says.</summary>
@@ -280,7 +280,7 @@ static class VideoBench
 
     sealed class EngineRun(string name, Upscaler up, VideoClip clip) : ModeRun(name, clip)
     {
-        readonly YuvFrame _out = Upscaler.CreateOutput(clip.Lr[0]);
+        readonly YuvFrame _out = up.CreateOutput(clip.Lr[0]);
         double _reused, _macs;
         readonly double[] _stages = new double[5];
         long _frames;

@@ -49,6 +49,7 @@ public static class BenchCommand
                 Modes = a.Get("modes") is { } m ? BenchMode.Parse(m) : BenchMode.All,
                 Threads = reuse.Threads,
                 Models = OptionTable.ModelsDirectory(values),
+                Scale = values.Get(OptionTable.Scale),
                 PowerRateHz = a.Get("power-rate") is null ? null : Positive(a, "power-rate", 100),
                 Paced = a.Flag("paced"),
                 Budget = OptionTable.BudgetOf(values),

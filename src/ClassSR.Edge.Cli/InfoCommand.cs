@@ -17,23 +17,31 @@ public static class InfoCommand
         Console.WriteLine($"cpu          {Environment.ProcessorCount} cores, features: {CpuFeatures.Describe()}");
         Console.WriteLine($"precision    auto -> {CpuFeatures.Resolve(Precision.Auto).ToString().ToLowerInvariant()} " +
             $"({(CpuFeatures.HasInt8Dot ? "int8 dot-product instructions" : CpuFeatures.Int8Pays ? "AVX2 u8s8 kernels" : "no fast int8 kernels")})");
-        var set = ModelSet.Load(dir, verifyHashes: false);
-        Console.WriteLine($"models       {Path.GetFullPath(dir)} (x{set.Manifest.Scale}, {set.Manifest.Colour}, tile {set.Manifest.Tile})");
         int bad = 0;
-        foreach (var e in set.Manifest.Models)
+        // The folder's own set and each scale's subfolder (models-int8 holds x4, and x2 in x2/).
+        var sets = new List<string> { dir };
+        foreach (int scale in ModelSet.Scales)
+            if (File.Exists(Path.Combine(dir, $"x{scale}", "manifest.json")))
+                sets.Add(Path.Combine(dir, $"x{scale}"));
+        foreach (string d in sets)
         {
-            string status;
-            try
+            var set = ModelSet.Load(d, verifyHashes: false);
+            Console.WriteLine($"models       {Path.GetFullPath(d)} (x{set.Manifest.Scale}, {set.Manifest.Colour}, tile {set.Manifest.Tile})");
+            foreach (var e in set.Manifest.Models)
             {
-                set.Verify(e);
-                status = "sha256 ok";
+                string status;
+                try
+                {
+                    set.Verify(e);
+                    status = "sha256 ok";
+                }
+                catch (ModelException ex)
+                {
+                    status = "BAD: " + ex.Message;
+                    bad++;
+                }
+                Console.WriteLine($"  {e.File,-22} {e.Precision,-5} {e.MacsPerLrPixel,8:F0} MACs/px  halo {e.Halo}  {status}");
             }
-            catch (ModelException ex)
-            {
-                status = "BAD: " + ex.Message;
-                bad++;
-            }
-            Console.WriteLine($"  {e.File,-22} {e.Precision,-5} {e.MacsPerLrPixel,8:F0} MACs/px  halo {e.Halo}  {status}");
         }
         return bad == 0 ? 0 : 1;
     }

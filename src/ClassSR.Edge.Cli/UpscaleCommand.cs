@@ -24,7 +24,7 @@ public static class UpscaleCommand
         var lr = new YuvFrame(w, h);
         ColorConvert.RgbToYuv(rgb, w, h, lr);
         using var up = new Upscaler(models, options);
-        var hr = Upscaler.CreateOutput(lr);
+        var hr = up.CreateOutput(lr);
         up.Upscale(lr, hr);
         var outRgb = new byte[hr.Width * hr.Height * 3];
         ColorConvert.YuvToRgb(hr, outRgb, ChromaUpsampling.Bilinear);

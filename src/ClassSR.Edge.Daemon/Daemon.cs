@@ -199,7 +199,7 @@ public sealed class DaemonHost
         var light = gpio != null && _options.Gpio!.LedPin != null ? new StatusLight(gpio, () => pipeline.Signal) : null;
         light?.Start();
         string target = server != null ? $"serving {server.Url}" : $"writing to {string.Join(", ", sinks.Select(s => s.Stage))}";
-        _log.Info($"{target} (source {_options.Source}, x{Upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
+        _log.Info($"{target} (source {_options.Source}, x{upscaler.Scale} {upscaler.Mode.ToString().ToLowerInvariant()}, " +
             $"{upscaler.Precision.ToString().ToLowerInvariant()}){(server != null && _options.AuthToken != null ? ", token required" : "")}");
 
         Thread? notify = null;

@@ -1,7 +1,7 @@
-"""ClassSR x4 recipe driver: python3 -m classsr STEP [--quick] [--work DIR].
+"""ClassSR recipe driver: python3 -m classsr STEP [--quick] [--work DIR]; x4, or x2 with CLASSSR_SCALE=2.
 
-Steps run in order by `all`: prepare, pretrain, deepen, split, stage1, stage2, router, route, qat, export (export
-writes FP32 and INT8).
+Steps run in order by `all`: prepare, pretrain, deepen, split, stage1, camera, stage2, router, route, qat, export
+(export writes FP32 and INT8).
 Evaluation with ONNX Runtime and the manifest are done by make.sh through the C# `eval`,
 so the figures in the manifest are those the product itself measures.
 Each step skips what is already done and resumes from checkpoints.
@@ -15,6 +15,7 @@ import torch
 
 from . import card, data, export, qat, train
 from .nets import BRANCHES, CLASS_NAMES, STAGE0_LARGE, Classifier, deepened, make_branch
+from .scale import SCALE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.dirname(HERE)
@@ -29,6 +30,7 @@ LARGE_HISTORY = "stage 0 (4 mapping layers) 22000, then resumed to 36000 and to 
 # done (Set5 29.64 -> 30.02 dB; on the training images with 30% of tiles routed to it, 0.095 -> 0.062 dB lost per image
 # against the large branch, same router), and medium was raised with it to keep the branches in order.
 SMALL_HISTORY = "small 6000 and medium 8000, then both resumed to 30000 iterations"
+X2_HISTORY = "every branch transferred from the x4 set's clean checkpoints (output layer from the means of the x4 phases), then large {pretrain}, small {small}, medium {medium} iterations at x2"
 # Models v2: the clean-trained branches fine-tuned on camera-like LR (data.CAMERA: JPEG, sensor noise, soft optics),
 # each sub-image seen both clean and degraded; the class split, classifier and router are then made on the same mix.
 CAMERA_HISTORY = "the clean branches fine-tuned on clean + camera-like LR (35% camera-like): large {camera_large}, small {camera_small}, medium {camera_medium} iterations"
@@ -36,6 +38,12 @@ FULL = dict(pretrain=50000, deepen=16000, small=30000, medium=30000, camera_larg
             camera_medium=2000, mix=2000, classifier=16000, router=8000, qat=1500, train_sets=("T91", "BSD200"))
 QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, camera_large=20, camera_small=20, camera_medium=20,
              mix=10, classifier=30, router=30, qat=10, train_sets=("T91",))
+# The x2 set starts from the x4 one (FSRCNN's transfer between scales): every layer but the output one from the
+# committed x4 checkpoints, the output layer's 4 phases from the means of the x4 phases they cover, so it starts as
+# the x4 network's output box-filtered to x2; then it trains at x2 (no stage 0 or deepening: it is deep from the start).
+FULL_X2 = dict(FULL, pretrain=12000, deepen=0, small=6000, medium=6000, classifier=6000, router=4000, qat=1000)
+QUICK_X2 = dict(QUICK, deepen=0)
+TRANSFER = {"large": "large-deep.ckpt", "small": "small.ckpt", "medium": "medium.ckpt"}
 
 
 def paths(work):
@@ -85,12 +93,23 @@ def train_files(a, budget):
     return files[:8] if a.quick else files
 
 
+def transferred(name):
+    """The x4 branch's weights (committed checkpoint) fitted to x2: the output layer's phase (a, b) is the mean of the
+    x4 phases (2a+i, 2b+j), i, j in {0, 1}, the HR pixels it covers."""
+    w = weights_of(os.path.join(RECIPE, "checkpoints", TRANSFER[name]))
+    tw, tb = w["tail.weight"], w["tail.bias"]  # (16, e, 3, 3), (16,)
+    idx = [[(2 * a + i) * 4 + 2 * b + j for i in (0, 1) for j in (0, 1)] for a in (0, 1) for b in (0, 1)]
+    w["tail.weight"] = torch.stack([tw[k].mean(0) for k in idx])
+    w["tail.bias"] = torch.stack([tb[k].mean(0) for k in idx])
+    return w
+
+
 def step_prepare(a, p, budget):
     if os.path.exists(p["tiles"]) and "lr_camera" in np.load(p["tiles"]).files:
         return
     files = train_files(a, budget)
     lr, lr_camera, hr = data.make_subimages(files, degraded=True)
-    train.log(f"prepare: {len(files)} images -> {len(lr)} sub-images (LR 32x32, HR 128x128, Y), clean and camera-like")
+    train.log(f"prepare: {len(files)} images -> {len(lr)} sub-images (LR 32x32, HR {32 * SCALE}x{32 * SCALE}, Y), clean and camera-like")
     np.savez(p["tiles"], lr=lr, lr_camera=lr_camera, hr=hr)
 
 
@@ -110,6 +129,12 @@ def camera_eval_sets(a):
 
 def step_pretrain(a, p, budget):
     lr, hr = load_tiles(p, camera=False)
+    if SCALE == 2:
+        # Transfer: the deep x4 network at x2, straight to the clean large checkpoint (deepen has nothing to do).
+        sets = None if a.quick else {**eval_sets(a), "B100": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "B100"))}
+        train.train_branch("large", lr, hr, budget["pretrain"], p["clean_large"], base_lr=5e-4, init=transferred("large"),
+                           seed=77, eval_sets=sets, eval_every=2000)
+        return
     train.train_branch("large", lr, hr, budget["pretrain"], p["pretrain"], shape=STAGE0_LARGE,
                        eval_sets=None if a.quick else eval_sets(a), eval_every=5000)
 
@@ -117,7 +142,7 @@ def step_pretrain(a, p, budget):
 def step_deepen(a, p, budget):
     """The stage-0 large branch grown to its final depth (identity layers, so it starts where stage 0 ended), then
     trained on at half the learning rate."""
-    if os.path.exists(p["clean_large"]) and torch.load(p["clean_large"])["it"] >= budget["deepen"]:
+    if SCALE == 2 or os.path.exists(p["clean_large"]) and torch.load(p["clean_large"])["it"] >= budget["deepen"]:
         return
     lr, hr = load_tiles(p, camera=False)
     init = deepened(weights_of(p["pretrain"]), STAGE0_LARGE["m"], BRANCHES["large"]["m"])
@@ -154,7 +179,8 @@ def step_stage1(a, p, budget):
             continue
         sel = cls == k
         train.train_branch(name, lr[sel], hr[sel], budget[name], p["clean_" + name], seed=10 + k,
-                           eval_sets=None if a.quick else eval_sets(a), eval_every=4000)
+                           init=transferred(name) if SCALE == 2 else None, base_lr=5e-4 if SCALE == 2 else 1e-3,
+                           eval_sets=None if a.quick else eval_sets(a), eval_every=4000 if SCALE == 4 else 2000)
 
 
 def step_camera(a, p, budget):
@@ -344,8 +370,8 @@ def step_export(a, p, budget):
     calib = calib_tiles(lr)
     split = json.load(open(p["split"]))
     recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k != "train_sets"),
-              "large_history": "" if a.quick else LARGE_HISTORY,
-              "small_history": "" if a.quick else SMALL_HISTORY, "camera_history": CAMERA_HISTORY.format(**budget),
+              "large_history": "" if a.quick else LARGE_HISTORY if SCALE == 4 else X2_HISTORY.format(**budget),
+              "small_history": "" if a.quick or SCALE == 2 else SMALL_HISTORY, "camera_history": CAMERA_HISTORY.format(**budget),
               "commit": git_commit(),
               "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
               "LR by PIL bicubic (MATLAB-compatible), each sub-image clean and a part of them also camera-like (data.CAMERA), 35% of the mix", "quick": str(a.quick)}
@@ -446,9 +472,10 @@ def main():
                          "overflow it (measured: small branch Set5 -0.34 dB); 7 bits cannot overflow")
     a = ap.parse_args()
     torch.set_num_threads(a.threads if a.threads > 0 else len(os.sched_getaffinity(0)))
-    a.work = a.work or os.path.join(RECIPE, "work-quick" if a.quick else "work")
-    a.out = a.out or (os.path.join(a.work, "models") if a.quick else os.path.join(RECIPE, ".."))
-    budget = QUICK if a.quick else FULL
+    x2 = "-x2" if SCALE == 2 else ""
+    a.work = a.work or os.path.join(RECIPE, ("work-quick" if a.quick else "work") + x2)
+    a.out = a.out or (os.path.join(a.work, "models") if a.quick else os.path.join(RECIPE, "..", *(["x2"] if x2 else [])))
+    budget = (QUICK_X2 if a.quick else FULL_X2) if x2 else (QUICK if a.quick else FULL)
     p = paths(a.work)
     torch.manual_seed(0)
     steps = ["prepare", "pretrain", "deepen", "split", "stage1", "camera", "stage2", "router", "route", "qat", "export"] \

@@ -2,9 +2,13 @@
 import os
 
 from .nets import BRANCHES, Classifier, branch_halo, branch_macs_per_lr_pixel
+from .scale import SCALE
 
-PUBLISHED = {"bicubic (published)": (28.42, 26.00, 25.96), "FSRCNN (published)": (30.71, 27.59, 26.98)}
-TARGET_LARGE = (30.75, 27.60, 27.00)
+# Set5 / Set14 / B100 on the field's protocol at each scale (FSRCNN: Dong et al. 2016).
+PUBLISHED = {4: {"bicubic (published)": (28.42, 26.00, 25.96), "FSRCNN (published)": (30.71, 27.59, 26.98)},
+             2: {"bicubic (published)": (33.66, 30.24, 29.56), "FSRCNN (published)": (37.00, 32.63, 31.53)}}[SCALE]
+# The models issues' targets for the large branch in FP32: FSRCNN's figures (x4 within a few hundredths, x2 above).
+TARGET_LARGE = {4: (30.75, 27.60, 27.00), 2: (37.00, 32.63, 31.53)}[SCALE]
 SETS = ("Set5", "Set14", "B100")
 # The LR as it is (our bicubic) and as cameras deliver it: `eval --degrade jpeg:75` and `--degrade noise:3`.
 CONDITIONS = (("", "clean"), (".jpeg75", "JPEG q75"), (".noise3", "noise σ3"))
@@ -30,22 +34,26 @@ def render(man, bicubic=None, opencv=None):
     large_macs = models[("large", "fp32")]["macs_per_lr_pixel"]
     out = []
     w = out.append
-    w("# ClassSR.Edge x4 model set (INT8 and FP32)\n")
-    w("Made by `models-int8/recipe/make.sh` (this folder's `recipe/`); every figure below is measured by the product's own")
-    w("`classsr-edge eval` with ONNX Runtime, and regenerated with the manifest. Protocol: HR cropped to a multiple of 4,")
-    w("LR by MATLAB-compatible bicubic, PSNR/SSIM on BT.601 luma (16..235) with 4 pixels cropped from each border.\n")
+    w(f"# ClassSR.Edge x{SCALE} model set (INT8 and FP32)\n")
+    recipe_dir = "this folder's `recipe/`" if SCALE == 4 else "`../recipe/`, with `--scale 2`"
+    w(f"Made by `models-int8/recipe/make.sh{' --scale 2' if SCALE == 2 else ''}` ({recipe_dir}); every figure below is measured by the product's own")
+    w(f"`classsr-edge eval{' --scale 2' if SCALE == 2 else ''}` with ONNX Runtime, and regenerated with the manifest. Protocol: HR cropped to a multiple of {SCALE},")
+    w(f"LR by MATLAB-compatible bicubic, PSNR/SSIM on BT.601 luma (16..235) with {SCALE} pixels cropped from each border.\n")
+    if SCALE == 2:
+        w("The x2 set has the x4 set's design (`../README.md`) but for its output layer, and starts from the x4 set's")
+        w("weights; figures quoted in the design notes below were measured on the x4 set.\n")
     w("## Networks\n")
     w("Luma only (uint8 Y in, uint8 Y out; chroma is upscaled by bicubic in the engine). Branches are FSRCNN-style with ReLU")
     w("(ONNX Runtime has no quantized PReLU) and a sub-pixel output (conv to 16 channels + DepthToSpace; the CPU provider has no")
     w("INT8 transposed convolution), predicting a residual over nearest-neighbour upsampling. The ONNX files stop before the")
-    w("DepthToSpace: a branch returns 16 phase planes, uint8 [N,16,H,W] (plane dy·4+dx holds HR pixel (4y+dy, 4x+dx)), and the")
+    w(f"DepthToSpace: a branch returns {SCALE * SCALE} phase planes, uint8 [N,{SCALE * SCALE},H,W] (plane dy·{SCALE}+dx holds HR pixel ({SCALE}y+dy, {SCALE}x+dx)), and the")
     w("engine's merge interleaves them into the frame (ONNX Runtime's DepthToSpace took 8-12% of a run).\n")
     w("| model | shape | MACs per LR pixel | cost vs large | INT8 file: widths padded to 16, MACs executed | receptive-field halo (LR px) |")
     w("|---|---|---|---|---|---|")
     for name, sh in BRANCHES.items():
         macs = branch_macs_per_lr_pixel(**sh)
         q = models[(name, "int8")]
-        w(f"| {name} | 5x5 1→{sh['d']}, 1x1 →{sh['s']}, {sh['m']}× 3x3 {sh['s']}→{sh['s']}, 1x1 →{sh['e']}, 3x3 →16, DepthToSpace(4) "
+        w(f"| {name} | 5x5 1→{sh['d']}, 1x1 →{sh['s']}, {sh['m']}× 3x3 {sh['s']}→{sh['s']}, 1x1 →{sh['e']}, 3x3 →{SCALE * SCALE}, DepthToSpace({SCALE}) "
           f"| {macs:.0f} | {macs / large_macs:.2f} | {q['macs_per_lr_pixel']:.0f} | {branch_halo(**sh)} |")
     c = Classifier()
     w(f"| classifier | 4x4/4 1→{c.width}, 2× 1x1 {c.width}→{c.width}, 1x1 →{c.mid}, global average pool, linear →3 "
@@ -126,7 +134,7 @@ def render(man, bicubic=None, opencv=None):
         d = li["B100.jpeg75"] - bicubic["B100.jpeg75"]
         w(f"| large INT8 on B100 JPEG q75 ≥ 0.6 dB above bicubic on the same LR | {li['B100.jpeg75']:.2f} vs {bicubic['B100.jpeg75']:.2f}: "
           f"{d:+.2f} dB | {'yes' if d >= 0.6 else 'no'} |")
-    for st, v1 in V1_LARGE_INT8.items():
+    for st, v1 in (V1_LARGE_INT8 if SCALE == 4 else {}).items():
         if st in li:
             w(f"| large INT8 clean {st} no more than 0.1 dB below models v1 ({v1:.2f}) | {li[st]:.2f} ({li[st] - v1:+.2f}) | "
               f"{'yes' if li[st] >= v1 - 0.1 else 'no'} |")
@@ -178,7 +186,7 @@ def render(man, bicubic=None, opencv=None):
     w("- Stage 1: small on the simple third, medium on the medium third (the large branch stays as it is).")
     if r.get("small_history"):
         w(f"  Trained in steps ({r['small_history']}, a warm restart).")
-    if r.get("camera_history"):
+    if r.get("camera_history") and SCALE == 4:
         w("- Camera step (models v2): each sub-image also cut as a camera delivers it (data.CAMERA, drawn per image: 40%")
         w("  JPEG q50-95 with 4:2:0 chroma; 35% read and shot noise up to about 4 code values, then JPEG; 15% noise only;")
         w("  10% soft optics, noise and JPEG), and the clean branches fine-tuned on the mix (lr 2e-4 cosine). The class")

@@ -1,4 +1,4 @@
-"""Data preparation: MATLAB-compatible bicubic LR, BT.601 luma, 32x32 LR / 128x128 HR sub-images."""
+"""Data preparation: MATLAB-compatible bicubic LR, BT.601 luma, 32x32 LR / (32·scale)² HR sub-images."""
 import io
 import os
 import glob
@@ -6,7 +6,8 @@ import zlib
 import numpy as np
 from PIL import Image, ImageFilter
 
-SCALE = 4
+from .scale import SCALE
+
 LR_TILE = 32
 HR_TILE = LR_TILE * SCALE
 

@@ -1,4 +1,4 @@
-"""ClassSR x4 networks: three luma-only FSRCNN-style branches and a slim classifier.
+"""ClassSR networks (x4, or x2 with CLASSSR_SCALE=2): three luma-only FSRCNN-style branches and a slim classifier.
 
 Every layer is Conv + ReLU so that ONNX Runtime can fuse each into QLinearConv
 (there is no quantized PReLU), and the output is sub-pixel (conv to 16 channels
@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-SCALE = 4
+from .scale import SCALE
 
 # name -> (d: feature width, s: shrunk width, m: mapping 3x3 layers, e: width before the sub-pixel conv)
 # small is 16 wide throughout: ONNX Runtime's INT8 kernels run 8- and 12-channel layers no faster than 16 (the INT8

@@ -4,6 +4,7 @@ using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Evaluation;
 using ClassSR.Edge.Imaging;
+using ClassSR.Edge.Models;
 
 namespace ClassSR.Edge.Daemon.Bench;
 
@@ -33,8 +34,9 @@ public sealed class BenchFrames
         spec.StartsWith("y4m:", StringComparison.Ordinal) ? spec[4..] : spec.EndsWith(".y4m", StringComparison.OrdinalIgnoreCase) ? spec : null;
 
     /// <param name="groundTruth">Treat the frames as HR originals (always so for an image folder).</param>
+    /// <param name="scale">The model set's: ground truth is downscaled by it.</param>
     /// <exception cref="IOException">Unreadable, empty, or too small.</exception>
-    public static BenchFrames Load(string spec, bool groundTruth, int maxFrames)
+    public static BenchFrames Load(string spec, bool groundTruth, int maxFrames, int scale = ModelSet.DefaultScale)
     {
         List<YuvFrame> frames;
         long corrupt = 0;
@@ -74,18 +76,18 @@ public sealed class BenchFrames
             return new BenchFrames { Input = [.. frames], Spec = spec, CorruptFrames = corrupt, Fps = fps };
         var (hw, hh) = (frames[0].Width, frames[0].Height);
         if (hw < 64 || hh < 64)
-            throw new IOException($"{spec}: {hw}x{hh} is too small to downscale x4 for ground truth");
-        return new BenchFrames { Input = DownscaleX4(frames), Truth = [.. frames], Spec = spec, CorruptFrames = corrupt, Fps = fps };
+            throw new IOException($"{spec}: {hw}x{hh} is too small to downscale x{scale} for ground truth");
+        return new BenchFrames { Input = Downscale(frames, scale), Truth = [.. frames], Spec = spec, CorruptFrames = corrupt, Fps = fps };
     }
 
-    /// <summary>Each frame downscaled x4 with our MATLAB-compatible bicubic, luma and chroma planes alike (sizes multiples of 8).</summary>
-    public static YuvFrame[] DownscaleX4(IReadOnlyList<YuvFrame> frames)
+    /// <summary>Each frame downscaled by <paramref name="scale"/> with our MATLAB-compatible bicubic, luma and chroma planes alike (sizes multiples of 8).</summary>
+    public static YuvFrame[] Downscale(IReadOnlyList<YuvFrame> frames, int scale)
     {
         var (hw, hh) = (frames[0].Width, frames[0].Height);
-        var down = new YuvResizer(hw, hh, hw / Upscaler.Scale, hh / Upscaler.Scale);
+        var down = new YuvResizer(hw, hh, hw / scale, hh / scale);
         return [.. frames.Select(f =>
         {
-            var lr = new YuvFrame(hw / Upscaler.Scale, hh / Upscaler.Scale, f.Range);
+            var lr = new YuvFrame(hw / scale, hh / scale, f.Range);
             down.Resize(f, lr);
             return lr;
         })];

@@ -51,6 +51,8 @@ public sealed class BenchOptions
     public IReadOnlyList<BenchMode> Modes { get; init; } = BenchMode.All;
     public int Threads { get; init; } = Environment.ProcessorCount;
     public string Models { get; init; } = "";
+    /// <summary>The model set's scale; every mode's upscaler must be of it.</summary>
+    public int Scale { get; init; } = ModelSet.DefaultScale;
     /// <summary>Power sampling rate; null uses the sensor's own.</summary>
     public double? PowerRateHz { get; init; }
     /// <summary>Play a file at its own rate (its y4m header's, or <see cref="Fps"/>) and drop what the upscaler cannot keep up with.</summary>
@@ -82,7 +84,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
         long start = Stopwatch.GetTimestamp();
         double Since(long t) => (t - start) / (double)Stopwatch.Frequency;
         bool file = BenchFrames.IsFile(options.Source);
-        var frames = file ? BenchFrames.Load(options.Source, options.GroundTruth, options.MaxFrames) : null;
+        var frames = file ? BenchFrames.Load(options.Source, options.GroundTruth, options.MaxFrames, options.Scale) : null;
         if (!file && options.GroundTruth)
             throw new ArgumentException($"--hr needs a y4m file or an image folder; {options.Source} is live");
 
@@ -162,6 +164,8 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             string name = hold ? mode.Name + "+hold" : mode.Name;
             long loadStart = Stopwatch.GetTimestamp();
             using var upscaler = makeUpscaler(mode);
+            if (upscaler.Scale != options.Scale)
+                throw new ArgumentException($"mode {mode.Name}: its models are x{upscaler.Scale}, the bench is x{options.Scale}");
             double loadSeconds = (Stopwatch.GetTimestamp() - loadStart) / (double)Stopwatch.Frequency;
 
             long idleStart = Stopwatch.GetTimestamp();
@@ -218,7 +222,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
 
             (report.Source.Width, report.Source.Height) = (source.Width, source.Height);
             report.Source.CorruptFrames = frames?.CorruptFrames ?? Math.Max(report.Source.CorruptFrames, source.CorruptFrames);
-            (report.Source.OutputWidth, report.Source.OutputHeight) = (source.Width * Upscaler.Scale, source.Height * Upscaler.Scale);
+            (report.Source.OutputWidth, report.Source.OutputHeight) = (source.Width * upscaler.Scale, source.Height * upscaler.Scale);
             var timed = sink.Between(t0, t1);
             all.AddRange(timed);
             double seconds = (t1 - t0) / (double)Stopwatch.Frequency;
@@ -348,7 +352,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             r.QualityMissing = "--quality-frames 0";
             return;
         }
-        var output = Upscaler.CreateOutput(frames.Input[0]);
+        var output = upscaler.CreateOutput(frames.Input[0]);
         double mse = 0, ssim = 0;
         // Consecutive frames from the first, in stream order, from an empty cache: with temporal reuse a frame's output
         // depends on the frames before it, and isolated frames would hide staleness.

@@ -78,6 +78,9 @@ public static class OptionTable
         s => ConfigFile.ParsePrecision(s) ?? throw new FormatException($"is not one of {ConfigFile.PrecisionNames}"));
     public static readonly Option<string?> Models = new("models", OptionKind.Text, null, "DIR",
         "the model set", Reload.Live, s => NotEmpty(s), defaultText: "beside the binary");
+    public static readonly Option<int> Scale = new("scale", OptionKind.Integer, ModelSet.DefaultScale, "2|4",
+        "the upscaling factor: the x4 model set, or the x2 one (in the models folder's x2/)", Reload.Live,
+        s => ModelSet.Scales.Contains(Int(s)) ? Int(s) : throw new FormatException($"is not one of {string.Join(", ", ModelSet.Scales)}"));
     public static readonly Option<int?> Threads = new("threads", OptionKind.Integer, null, "N",
         "inference threads", Reload.Live, s => IntIn(s, 1, 1024), defaultText: "one per core");
     public static readonly Option<float[]> ClassBias = new("class_bias", OptionKind.Text, [0f, 0f, 0f], "S,M,H",
@@ -133,7 +136,7 @@ public static class OptionTable
 
     /// <summary>The engine's options, shared by upscale, eval, run and bench.</summary>
     public static readonly IReadOnlyList<Option> Engine =
-        [Mode, Precision, Models, Threads, ClassBias, MaxRegionCells, MaxRegionPixels, ReclassifyEvery, NoPromote, CostModel];
+        [Mode, Precision, Models, Scale, Threads, ClassBias, MaxRegionCells, MaxRegionPixels, ReclassifyEvery, NoPromote, CostModel];
 
     /// <summary>Temporal reuse and the frame-budget controller: video only (run, bench).</summary>
     public static readonly IReadOnlyList<Option> Video = [Reuse, ReuseThreshold, RefreshEvery, TargetFps, LatencyBudget];
@@ -146,7 +149,7 @@ public static class OptionTable
     ];
 
     /// <summary>What `classsr-edge bench` shares with the daemon; its own (--modes, --seconds per mode, ...) are its business.</summary>
-    public static readonly IReadOnlyList<Option> Bench = [Source, Raw, Fps, Threads, Models, .. Video, Power, MarkerPin, Config];
+    public static readonly IReadOnlyList<Option> Bench = [Source, Raw, Fps, Threads, Models, Scale, .. Video, Power, MarkerPin, Config];
 
     /// <summary>Every option the configuration file may hold (run's and the bench's).</summary>
     public static readonly IReadOnlyList<Option> All = [.. Run, Power, MarkerPin];
@@ -213,7 +216,9 @@ public static class OptionTable
         return new BudgetOptions { Enabled = enabled, TargetFps = fps, LatencyBudgetMs = BudgetOptions.ParseBudget(v.Get(LatencyBudget)) };
     }
 
-    public static string ModelsDirectory(OptionValues v) => v.Get(Models) ?? ModelSet.DefaultDirectory();
+    /// <summary>The folder of the model set of the chosen scale.</summary>
+    /// <exception cref="ModelException">No set of that scale there.</exception>
+    public static string ModelsDirectory(OptionValues v) => ModelSet.DirectoryFor(v.Get(Models) ?? ModelSet.DefaultDirectory(), v.Get(Scale));
 
     /// <summary>The options whose change a SIGHUP cannot apply, among those that changed.</summary>
     public static IEnumerable<Option> NeedingRestart(OptionValues running, OptionValues next) =>

@@ -432,6 +432,7 @@ public sealed class FramePipeline : IDisposable
             Output = new FrameSize { Width = _outWidth, Height = _outHeight },
             Mode = _upscaler.Mode.ToString().ToLowerInvariant(),
             Precision = _upscaler.Precision.ToString().ToLowerInvariant(),
+            Scale = _upscaler.Scale,
             NoSignal = !_signal,
             UptimeSeconds = (now - _startTicks) / (double)Stopwatch.Frequency,
             Fps = new StageFigures { Captured = _capturedRate.Rate(now), Processed = _processedRate.Rate(now) },

@@ -12,6 +12,8 @@ public sealed class PipelineState
     public required FrameSize Output { get; init; }
     public required string Mode { get; init; }
     public required string Precision { get; init; }
+    /// <summary>The model set's scale: the output is this many times the source's size.</summary>
+    public int Scale { get; init; }
     public bool NoSignal { get; init; }
     public double UptimeSeconds { get; init; }
     public required StageFigures Fps { get; init; }

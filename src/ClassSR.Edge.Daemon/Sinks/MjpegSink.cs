@@ -103,7 +103,7 @@ public sealed class MjpegSink : FrameSink
         _encodedRate.Mark(f.EncodedTicks);
         if (frame.Source is { } lr && (_bicubic.HasClients || f.EncodedTicks < Volatile.Read(ref _bicubicWantedUntil)))
         {
-            _bicubicView.Render(lr, Upscaler.Scale);
+            _bicubicView.Render(lr, frame.Image.Width / lr.Width);
             _bicubic.Publish(Encode(_bicubicView.Frame, frame, _bicubic));
         }
         else if (_bicubicView.Allocated && f.EncodedTicks > Volatile.Read(ref _bicubicWantedUntil) + BicubicKeep * Stopwatch.Frequency)

@@ -44,8 +44,9 @@ public sealed class BranchRunner(OnnxNet[] branches)
                         lr.Slice((reg.PadY + y) * width + reg.PadX, reg.PadW).CopyTo(dst.Slice(y * reg.PadW, reg.PadW));
                 }
                 var output = net.Run();
+                int outPlane = plane * net.Scale * net.Scale;
                 for (int b = 0; b < batch; b++)
-                    Merge.WriteInterior(output.Slice(b * plane * 16, plane * 16), net.PhaseOutput, regions[_order[s + b]], hrY, hrStride);
+                    Merge.WriteInterior(output.Slice(b * outPlane, outPlane), net.PhaseOutput, net.Scale, regions[_order[s + b]], hrY, hrStride);
                 macs += (double)batch * plane * net.MacsPerLrPixel;
                 calls++;
                 s = e;

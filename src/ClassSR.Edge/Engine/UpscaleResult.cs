@@ -18,10 +18,9 @@ public sealed class UpscaleResult
     /// <summary>1 for each cell whose output was kept from an earlier frame (temporal reuse).</summary>
     public byte[] Reused { get; private set; } = [];
 
-    /// <summary>Sizes the picture for an LR frame of <paramref name="lrWidth"/>x<paramref name="lrHeight"/>.</summary>
-    public void EnsureFor(int lrWidth, int lrHeight, ColorRange range)
+    /// <summary>Sizes the picture to <paramref name="w"/>x<paramref name="h"/> (the LR's size times the scale).</summary>
+    public void EnsureFor(int w, int h, ColorRange range)
     {
-        int w = lrWidth * Upscaler.Scale, h = lrHeight * Upscaler.Scale;
         if (Image.Width != w || Image.Height != h)
             Image = new YuvFrame(w, h, range);
         Image.Range = range;

@@ -113,13 +113,12 @@ public sealed class FrameStats
 }
 
 /// <summary>
-/// The x4 engine: LR frame -> tiles -> classify -> plan regions -> branches -> merge, luma by
+/// The engine, at the model set's scale (x2 or x4): LR frame -> tiles -> classify -> plan regions -> branches -> merge, luma by
 /// the networks and chroma by bicubic. Sessions, buffers and bindings are made once; a frame of a
 /// size seen before allocates nothing.
 /// </summary>
 public sealed class Upscaler : IDisposable
 {
-    public const int Scale = 4;
     readonly ModelSet _models;
     readonly OnnxNet? _classifierNet;
     readonly OnnxNet?[] _branchNets = new OnnxNet?[3];
@@ -136,6 +135,8 @@ public sealed class Upscaler : IDisposable
     public UpscaleMode Mode => Options.Mode;
     public FrameStats Stats { get; } = new();
     public ModelSet Models => _models;
+    /// <summary>The model set's scale: output frames are Scale times the input's width and height.</summary>
+    public int Scale => _models.Scale;
     public double LargeMacsPerPixel { get; }
     /// <summary>The grid and the class each cell was routed to (after promotion) in the last frame.</summary>
     public TileGrid LastGrid => _shape?.Grid ?? default;
@@ -320,7 +321,7 @@ public sealed class Upscaler : IDisposable
     }
 
     /// <summary>Makes an output frame of the right size for this input (allocates; call once and reuse).</summary>
-    public static YuvFrame CreateOutput(YuvFrame lr) => new(lr.Width * Scale, lr.Height * Scale, lr.Range);
+    public YuvFrame CreateOutput(YuvFrame lr) => new(lr.Width * Scale, lr.Height * Scale, lr.Range);
 
     QualityDial _dial;
 
@@ -362,7 +363,7 @@ public sealed class Upscaler : IDisposable
     /// </summary>
     public void Upscale(YuvFrame lr, UpscaleResult result)
     {
-        result.EnsureFor(lr.Width, lr.Height, lr.Range);
+        result.EnsureFor(lr.Width * Scale, lr.Height * Scale, lr.Range);
         Upscale(lr, result.Image);
         Stats.CopyTo(result.Stats);
         result.SetCells(LastGrid, LastClasses, LastReused);
@@ -500,7 +501,7 @@ public sealed class Upscaler : IDisposable
         cache.CopyTo(hr);
     }
 
-    // LR luma pixels around a changed pixel whose bicubic x4 chroma can change: 2 chroma taps, and a chroma sample spans 2.
+    // LR luma pixels around a changed pixel whose bicubic chroma can change: 2 chroma taps, and a chroma sample spans 2.
     const int ChromaReach = 6;
 
     /// <summary>
@@ -642,7 +643,7 @@ public sealed class Upscaler : IDisposable
             }
             if (end > start)
             {
-                // HR chroma rows of LR luma rows [start, end): x4 in luma, /2 for chroma.
+                // HR chroma rows of LR luma rows [start, end): times the scale in luma, /2 for chroma.
                 s.Bicubic.ResizeChromaRows(lr, cache, start * Scale / 2, end * Scale / 2);
             }
             (start, end) = y1 >= 0 ? (y0, y1) : (-1, -1);

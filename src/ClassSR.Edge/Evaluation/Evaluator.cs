@@ -24,6 +24,7 @@ public sealed class EvalReport
     public string? Lr { get; set; }
     /// <summary>What was done to the LR before upscaling (none, jpeg:Q, noise:S).</summary>
     public string Degrade { get; set; } = "none";
+    public int Scale { get; set; } = 4;
     public string Metric { get; set; } = "Y (BT.601 16..235) PSNR/SSIM, 4-pixel border crop";
     public List<ImageResult> Images { get; set; } = [];
     public ImageResult Mean { get; set; } = new();
@@ -34,8 +35,8 @@ public sealed class EvalReport
 public sealed partial class EvalJson : JsonSerializerContext;
 
 /// <summary>
-/// The field's x4 protocol: HR cropped to a multiple of 4, LR by MATLAB-compatible bicubic (or given),
-/// Y-PSNR and SSIM of the HR-size output with 4 pixels cropped from each border.
+/// The field's protocol at scale s (2 or 4): HR cropped to a multiple of s, LR by MATLAB-compatible bicubic (or
+/// given), Y-PSNR and SSIM of the HR-size output with s pixels cropped from each border.
 /// </summary>
 public static class Evaluator
 {
@@ -53,7 +54,7 @@ public static class Evaluator
     }
 
     /// <summary>Top-left crop of an RGB image to a multiple of the scale.</summary>
-    public static (byte[] Rgb, int Width, int Height) ModCrop(byte[] rgb, int w, int h, int m = 4)
+    public static (byte[] Rgb, int Width, int Height) ModCrop(byte[] rgb, int w, int h, int m)
     {
         int cw = w - w % m, ch = h - h % m;
         if (cw == w && ch == h) return (rgb, w, h);
@@ -63,7 +64,7 @@ public static class Evaluator
         return (o, cw, ch);
     }
 
-    public static byte[] Downscale(byte[] rgb, int w, int h, int scale = 4)
+    public static byte[] Downscale(byte[] rgb, int w, int h, int scale)
     {
         var lr = new byte[(w / scale) * (h / scale) * 3];
         new BicubicResizer(w, h, w / scale, h / scale, 3).Resize(rgb, w * 3, lr, (w / scale) * 3);
@@ -73,19 +74,19 @@ public static class Evaluator
     public const int MinSide = 16;
 
     /// <summary>One evaluation image: the mod-cropped HR's luma and the LR every upscaler is given.</summary>
-    public sealed record Pair(string Name, double[] HrY, int Width, int Height, byte[] LrRgb, YuvFrame Lr);
+    public sealed record Pair(string Name, double[] HrY, int Width, int Height, byte[] LrRgb, YuvFrame Lr, int Scale);
 
     /// <summary>The LR of an HR image as every mode (and a peer such as OpenCV's FSRCNN) gets it: ours by bicubic
     /// or the given one, then the degradation.</summary>
-    public static Pair Prepare(string hrPath, string? lrPath, Degradation? degrade = null)
+    public static Pair Prepare(string hrPath, string? lrPath, Degradation? degrade, int scale)
     {
         var (hr0, w0, h0) = ImageFile.Load(hrPath);
-        // x4 needs at least one LR pixel, and the metrics crop 4 pixels from each border: 16x16 after the crop to a
-        // multiple of 4 leaves an 8x8 region to score.
-        if (w0 - w0 % 4 < MinSide || h0 - h0 % 4 < MinSide)
-            throw new ImageFormatException($"'{hrPath}': {w0}x{h0} is too small to evaluate at x4 (needs at least {MinSide}x{MinSide})") { Path = hrPath };
-        var (hr, w, h) = ModCrop(hr0, w0, h0);
-        int lw = w / 4, lh = h / 4;
+        // At least one LR pixel, and the metrics crop `scale` pixels from each border: 16x16 after the crop to a
+        // multiple of the scale leaves at least an 8x8 region to score.
+        if (w0 - w0 % scale < MinSide || h0 - h0 % scale < MinSide)
+            throw new ImageFormatException($"'{hrPath}': {w0}x{h0} is too small to evaluate at x{scale} (needs at least {MinSide}x{MinSide})") { Path = hrPath };
+        var (hr, w, h) = ModCrop(hr0, w0, h0, scale);
+        int lw = w / scale, lh = h / scale;
         byte[] lr;
         if (lrPath != null)
         {
@@ -95,13 +96,13 @@ public static class Evaluator
             lr = l;
         }
         else
-            lr = Downscale(hr, w, h);
+            lr = Downscale(hr, w, h, scale);
         degrade?.Apply(lr, lw, lh, Path.GetFileName(hrPath));
         var lrFrame = new YuvFrame(lw, lh);
         ColorConvert.RgbToYuv(lr, lw, lh, lrFrame);
         var hrY = new double[w * h];
         ColorConvert.RgbToYFloat(hr, w, h, hrY);
-        return new Pair(Path.GetFileName(hrPath), hrY, w, h, lr, lrFrame);
+        return new Pair(Path.GetFileName(hrPath), hrY, w, h, lr, lrFrame, scale);
     }
 
     /// <summary>PSNR and SSIM of an HR-size luma against the pair's HR.</summary>
@@ -110,14 +111,14 @@ public static class Evaluator
         Name = pair.Name,
         Width = pair.Width,
         Height = pair.Height,
-        Psnr = Metrics.PsnrY(srY, pair.HrY, pair.Width, pair.Height),
-        Ssim = Metrics.SsimY(srY, pair.HrY, pair.Width, pair.Height),
+        Psnr = Metrics.PsnrY(srY, pair.HrY, pair.Width, pair.Height, pair.Scale),
+        Ssim = Metrics.SsimY(srY, pair.HrY, pair.Width, pair.Height, pair.Scale),
     };
 
     public static ImageResult EvaluateOne(Upscaler up, string hrPath, string? lrPath, Degradation? degrade = null)
     {
-        var pair = Prepare(hrPath, lrPath, degrade);
-        var srFrame = Upscaler.CreateOutput(pair.Lr);
+        var pair = Prepare(hrPath, lrPath, degrade, up.Scale);
+        var srFrame = up.CreateOutput(pair.Lr);
         up.Upscale(pair.Lr, srFrame);
         var srY = new double[pair.Width * pair.Height];
         for (int i = 0; i < srY.Length; i++) srY[i] = srFrame.Y[i];
@@ -163,6 +164,8 @@ public static class Evaluator
             Degrade = (degrade ?? Degradation.None).ToString(),
             Mode = up.Mode.ToString().ToLowerInvariant(),
             Precision = up.Precision.ToString().ToLowerInvariant(),
+            Scale = up.Scale,
+            Metric = $"Y (BT.601 16..235) PSNR/SSIM, {up.Scale}-pixel border crop",
             Hr = hrDir,
             Lr = lrDir,
         };

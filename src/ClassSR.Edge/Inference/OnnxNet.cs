@@ -27,9 +27,12 @@ public sealed unsafe class OnnxNet : IDisposable
     public double MacsPerLrPixel { get; }
     public int Halo { get; }
     public bool IsClassifier => Role == Roles.Classifier;
+    /// <summary>The model set's scale: a branch maps H x W to Scale·H x Scale·W.</summary>
+    public int Scale { get; }
     /// <summary>
-    /// A branch whose output is 16 phase planes, [N,16,H,W] (plane dy*4+dx holds HR pixel (4y+dy, 4x+dx)), for the
-    /// merge to interleave; otherwise the HR plane itself, [N,1,4H,4W]. Same bytes, other order.
+    /// A branch whose output is Scale² phase planes, [N,Scale²,H,W] (plane dy*Scale+dx holds HR pixel (Scale·y+dy,
+    /// Scale·x+dx)), for the merge to interleave; otherwise the HR plane itself, [N,1,Scale·H,Scale·W]. Same bytes,
+    /// other order.
     /// </summary>
     public bool PhaseOutput { get; }
 
@@ -54,6 +57,7 @@ public sealed unsafe class OnnxNet : IDisposable
         File = set.PathOf(entry);
         MacsPerLrPixel = entry.MacsPerLrPixel;
         Halo = entry.Halo;
+        Scale = set.Manifest.Scale;
         using var options = OrtHost.SessionOptions(threads, optimizedModelPath);
         try
         {
@@ -68,7 +72,7 @@ public sealed unsafe class OnnxNet : IDisposable
         _input = _session.InputMetadata.Keys.First();
         _output = _session.OutputMetadata.Keys.First();
         int[] o = _session.OutputMetadata[_output].Dimensions;
-        PhaseOutput = !IsClassifier && o.Length == 4 && o[1] == 16;
+        PhaseOutput = !IsClassifier && o.Length == 4 && o[1] == Scale * Scale;
         CheckShapes(_session.InputMetadata[_input], _session.OutputMetadata[_output]);
     }
 
@@ -80,7 +84,7 @@ public sealed unsafe class OnnxNet : IDisposable
             && (IsClassifier ? o.Length == 2 && o[1] == 3 : o.Length == 4 && (o[1] == 1 || PhaseOutput));
         if (!ok)
             throw new ModelException($"'{File}': input [{string.Join(",", i)}] / output [{string.Join(",", o)}] " +
-                $"do not fit role '{Role}' (expected uint8 [N,1,H,W] -> {(IsClassifier ? "float [N,3]" : "uint8 [N,16,H,W] or [N,1,4H,4W]")})");
+                $"do not fit role '{Role}' (expected uint8 [N,1,H,W] -> {(IsClassifier ? "float [N,3]" : $"uint8 [N,{Scale * Scale},H,W] or [N,1,{Scale}H,{Scale}W] at x{Scale}")})");
     }
 
     static string FirstLine(string s)
@@ -89,7 +93,7 @@ public sealed unsafe class OnnxNet : IDisposable
         return n < 0 ? s : s[..n];
     }
 
-    long OutputBytes(int n, int h, int w) => IsClassifier ? n * 3L * sizeof(float) : (long)n * h * w * 16;
+    long OutputBytes(int n, int h, int w) => IsClassifier ? n * 3L * sizeof(float) : (long)n * h * w * Scale * Scale;
 
     /// <summary>The fastest of <paramref name="runs"/> runs on one w x h input (after a warm-up run), in ms.</summary>
     public double BestRunMs(int w, int h, int runs)
@@ -162,7 +166,7 @@ public sealed unsafe class OnnxNet : IDisposable
             Grow(Math.Max(inCount, _inCap), Math.Max(outCount, _outCap));
         var mem = OrtMemoryInfo.DefaultInstance;
         var input = OrtValue.CreateTensorValueWithData(mem, TensorElementType.UInt8, [n, 1, h, w], (IntPtr)_in, inCount);
-        long[] outShape = IsClassifier ? [n, 3] : PhaseOutput ? [n, 16, h, w] : [n, 1, h * 4, w * 4];
+        long[] outShape = IsClassifier ? [n, 3] : PhaseOutput ? [n, Scale * Scale, h, w] : [n, 1, h * Scale, w * Scale];
         var output = OrtValue.CreateTensorValueWithData(mem, IsClassifier ? TensorElementType.Float : TensorElementType.UInt8,
             outShape, (IntPtr)_out, outCount);
         var io = _session.CreateIoBinding();

@@ -42,13 +42,50 @@ public sealed class ModelSet
         }
         if (m is null || m.Models.Count == 0)
             throw new ModelException($"'{path}': manifest lists no models");
-        if (m.Scale != 4 || m.Tile <= 0)
-            throw new ModelException($"'{path}': unsupported scale {m.Scale} or tile {m.Tile}");
+        if (!Scales.Contains(m.Scale) || m.Tile <= 0)
+            throw new ModelException($"'{path}': unsupported scale {m.Scale} or tile {m.Tile} (scales: {string.Join(", ", Scales)})");
         var set = new ModelSet(dir, m);
         if (verifyHashes)
             foreach (var e in m.Models)
                 set.Verify(e);
         return set;
+    }
+
+    /// <summary>The scales the engine runs (the model set says which it is).</summary>
+    public static readonly int[] Scales = [2, 4];
+    /// <summary>The scale when none is asked for: the x4 set, the one the product shipped first.</summary>
+    public const int DefaultScale = 4;
+
+    public int Scale => Manifest.Scale;
+
+    /// <summary>
+    /// The folder of the model set for <paramref name="scale"/>: <paramref name="dir"/> itself when its manifest is of
+    /// that scale, else its x2/ or x4/ subfolder (the repository's models-int8 holds the x4 set and, in x2/, the x2 one).
+    /// </summary>
+    /// <exception cref="ModelException">Neither holds a set of that scale; the message names both places.</exception>
+    public static string DirectoryFor(string dir, int scale)
+    {
+        if (!Scales.Contains(scale))
+            throw new ModelException($"scale {scale} is not one of {string.Join(", ", Scales)}");
+        string sub = Path.Combine(dir, $"x{scale}");
+        int? own = ScaleOf(dir);
+        if (own == scale || (own is null && !File.Exists(Path.Combine(sub, "manifest.json"))))
+            return dir; // Load names what is wrong with it.
+        if (File.Exists(Path.Combine(sub, "manifest.json")))
+            return sub;
+        throw new ModelException($"'{dir}': no x{scale} model set (its manifest is x{own}, and there is no {sub}{Path.DirectorySeparatorChar}manifest.json)");
+    }
+
+    static int? ScaleOf(string dir)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(dir, "manifest.json")), ManifestJson.Default.Manifest)?.Scale;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
     }
 
     public ModelEntry Find(string role, Precision precision)

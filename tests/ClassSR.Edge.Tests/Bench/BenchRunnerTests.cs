@@ -74,7 +74,7 @@ public class BenchRunnerTests
         double mse = 0;
         for (int i = 0; i < 2; i++)
         {
-            var o = Upscaler.CreateOutput(frames.Input[i]);
+            var o = TestModels.Output(frames.Input[i]);
             up.Upscale(frames.Input[i], o);
             mse += Metrics.MseY(o.Y, frames.Truth![i].Y, o.Width, o.Height) / 2;
         }

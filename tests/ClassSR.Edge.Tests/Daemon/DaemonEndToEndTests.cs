@@ -275,7 +275,7 @@ public class DaemonEndToEndTests
         var lr = new YuvFrame(W, H);
         SyntheticSource.Render(0, lr);
         using var up = new Upscaler(TestModels.Quick(), new EngineOptions { MeasureCosts = false });
-        var expected = Upscaler.CreateOutput(lr);
+        var expected = TestModels.Output(lr);
         up.Upscale(lr, expected);
         double mse = expected.Y.Zip(frames[0].Y).Average(p => (double)(p.First - p.Second) * (p.First - p.Second));
         Assert.True(mse < 1.0, $"luma MSE {mse} against the in-process engine");

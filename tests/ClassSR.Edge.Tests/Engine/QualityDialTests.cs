@@ -24,7 +24,7 @@ public class QualityDialTests
     {
         var lr = TestImages.SyntheticFrame(192, 128);
         using var up = Make(reuse: false);
-        var hr = Upscaler.CreateOutput(lr);
+        var hr = TestModels.Output(lr);
         up.Upscale(lr, hr);
         var full = Routed(up);
         Assert.True(full.Simple < up.Stats.Cells, "the test image must have cells above the small branch");
@@ -47,11 +47,11 @@ public class QualityDialTests
     {
         var lr = TestImages.SyntheticFrame(192, 128, seed: 3);
         using var reference = Make(reuse: false);
-        var expected = Upscaler.CreateOutput(lr);
+        var expected = TestModels.Output(lr);
         reference.Upscale(lr, expected);
 
         using var up = Make(reuse: true);
-        var hr = Upscaler.CreateOutput(lr);
+        var hr = TestModels.Output(lr);
         up.Dial = new QualityDial(true, 64);
         for (int i = 0; i < 3; i++)
             up.Upscale(lr, hr);

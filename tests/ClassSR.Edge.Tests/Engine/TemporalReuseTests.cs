@@ -53,12 +53,12 @@ public class TemporalReuseTests
         var truth = new YuvFrame(w * 4, h * 4);
         ColorConvert.RgbToYuv(hrRgb, w * 4, h * 4, truth);
         var clean = new YuvFrame(w, h);
-        ColorConvert.RgbToYuv(ClassSR.Edge.Evaluation.Evaluator.Downscale(hrRgb, w * 4, h * 4), w, h, clean);
+        ColorConvert.RgbToYuv(ClassSR.Edge.Evaluation.Evaluator.Downscale(hrRgb, w * 4, h * 4, 4), w, h, clean);
         using var reuse = Make(UpscaleMode.ClassSR, reuse: true);
         using var perFrame = Make(UpscaleMode.ClassSR, reuse: false);
         var lr = new YuvFrame(w, h);
-        var a = Upscaler.CreateOutput(lr);
-        var b = Upscaler.CreateOutput(lr);
+        var a = TestModels.Output(lr);
+        var b = TestModels.Output(lr);
         var rng = new Random(7);
         double reused = 0, psnrReuse = 0, psnrPerFrame = 0;
         const int frames = 100, warm = 5;
@@ -90,8 +90,8 @@ public class TemporalReuseTests
         var background = Frame(w, h, seed: 1);
         using var reuse = Make(mode, reuse: true, refreshEvery: 1000, promote: false);
         using var perFrame = Make(mode, reuse: false, promote: false);
-        var a = Upscaler.CreateOutput(background);
-        var b = Upscaler.CreateOutput(background);
+        var a = TestModels.Output(background);
+        var b = TestModels.Output(background);
         var halo = reuse.BranchCosts.ToArray().Select(c => c.Halo).ToArray();
         YuvFrame? previous = null;
         int keptSomewhere = 0;
@@ -134,7 +134,7 @@ public class TemporalReuseTests
         var still = Frame(w, h, seed: 2);
         using var up = Make(UpscaleMode.Large, reuse: true, refreshEvery: 1000);
         int halo = up.BranchCosts[2].Halo;
-        var hr = Upscaler.CreateOutput(still);
+        var hr = TestModels.Output(still);
         up.Upscale(still, hr);
         up.Upscale(still, hr);
         Assert.Equal(up.Stats.Cells, up.Stats.ReusedCells);
@@ -169,7 +169,7 @@ public class TemporalReuseTests
         const int w = 192, h = 96, every = 6;
         var still = Frame(w, h, seed: 4);
         using var up = Make(UpscaleMode.ClassSR, reuse: true, refreshEvery: every);
-        var hr = Upscaler.CreateOutput(still);
+        var hr = TestModels.Output(still);
         up.Upscale(still, hr);
         int cells = up.Stats.Cells;
         var since = new int[cells];
@@ -196,8 +196,8 @@ public class TemporalReuseTests
         var still = Frame(w, h, seed: 9);
         using var reuse = Make(UpscaleMode.Large, reuse: true, refreshEvery: every, promote: false);
         using var perFrame = Make(UpscaleMode.Large, reuse: false, promote: false);
-        var a = Upscaler.CreateOutput(still);
-        var b = Upscaler.CreateOutput(still);
+        var a = TestModels.Output(still);
+        var b = TestModels.Output(still);
         reuse.Upscale(still, a);
         var lr = new YuvFrame(w, h);
         for (int f = 1; f <= 3 * every; f++)
@@ -265,8 +265,8 @@ public class TemporalReuseTests
         Array.Reverse(other.Y);
         using var reuse = Make(UpscaleMode.ClassSR, reuse: true);
         using var perFrame = Make(UpscaleMode.ClassSR, reuse: false);
-        var a = Upscaler.CreateOutput(one);
-        var b = Upscaler.CreateOutput(one);
+        var a = TestModels.Output(one);
+        var b = TestModels.Output(one);
         reuse.Upscale(one, a);
         reuse.Upscale(one, a);
         Assert.False(reuse.Stats.CacheReset);
@@ -295,7 +295,7 @@ public class TemporalReuseTests
             // The refresh comes round every 4 frames, with the object's 4 positions: after one cycle every region shape
             // has been seen (a new shape makes an ONNX Runtime binding once).
             using var up = Make(mode, reuse: true, refreshEvery: 4);
-            var hr = Upscaler.CreateOutput(background);
+            var hr = TestModels.Output(background);
             int n = 0;
             long allocated = Allocations.Steady(() => up.Upscale(moving[n++ % moving.Length], hr), 16);
             Assert.True(allocated == 0, $"{mode}: {allocated} bytes allocated per window of 16 warm frames");

@@ -23,6 +23,26 @@ internal static class TestModels
         return ModelSet.Load(dir);
     }
 
+    /// <summary>
+    /// The x2 set of the recipe's quick run (make.sh --quick --scale 2). Without ../shared there is none to train, and
+    /// no x2 set is shipped yet: null, and the x2 tests say so.
+    /// </summary>
+    public static ModelSet? QuickX2()
+    {
+        string dir = Path.Combine(TestImages.RepositoryRoot, "models-int8", "recipe", "work-quick-x2", "models");
+        if (File.Exists(Path.Combine(dir, "manifest.json")))
+            return ModelSet.Load(dir);
+        string shipped = Path.Combine(TestImages.RepositoryRoot, "models-int8", "x2");
+        if (File.Exists(Path.Combine(shipped, "manifest.json")))
+            return ModelSet.Load(shipped);
+        if (SharedData.Present)
+            Assert.Fail($"'{dir}' has no models: run models-int8/recipe/make.sh --quick --scale 2 first (./build.sh test does)");
+        return null;
+    }
+
+    /// <summary>An output frame for <paramref name="lr"/> at the x4 sets' scale (the quick and the shipped x4 set).</summary>
+    public static ClassSR.Edge.Imaging.YuvFrame Output(ClassSR.Edge.Imaging.YuvFrame lr) => new(lr.Width * 4, lr.Height * 4, lr.Range);
+
     /// <summary>The trained models the product ships.</summary>
     public static ModelSet Shipped() => ModelSet.Load(Path.Combine(TestImages.RepositoryRoot, "models-int8"));
 }

@@ -41,8 +41,8 @@ public class UpscalerTests
 
         // And pixel for pixel on one frame.
         var lr = Frame(150, 97);
-        var o1 = Upscaler.CreateOutput(lr);
-        var o2 = Upscaler.CreateOutput(lr);
+        var o1 = TestModels.Output(lr);
+        var o2 = TestModels.Output(lr);
         tiled.Upscale(lr, o1);
         whole.Upscale(lr, o2);
         minAgreement = Metrics.Psnr(o1.Y, o2.Y);
@@ -54,8 +54,8 @@ public class UpscalerTests
     {
         var models = TestModels.Quick();
         var lr = Frame(150, 97);
-        var first = Upscaler.CreateOutput(lr);
-        var hr = Upscaler.CreateOutput(lr);
+        var first = TestModels.Output(lr);
+        var hr = TestModels.Output(lr);
 
         // Every tile classified hard: the plan is the large branch on the whole frame, so frames 2-4 reuse it.
         using var up = new Upscaler(models, new EngineOptions
@@ -77,7 +77,7 @@ public class UpscalerTests
 
         // A new frame size is planned from scratch, with the classifier.
         var other = Frame(96, 64);
-        up.Upscale(other, Upscaler.CreateOutput(other));
+        up.Upscale(other, TestModels.Output(other));
         Assert.False(up.Stats.ClassifierSkipped);
 
         // A plan that routes (every tile small) classifies every frame.
@@ -98,21 +98,24 @@ public class UpscalerTests
     [InlineData(1, 1)]
     [InlineData(64, 31)]
     [InlineData(321, 181)]
-    public void Every_pixel_is_written_for_any_frame_size(int w, int h)
+    public void Every_pixel_is_written_for_any_frame_size(int w, int h) => AssertEveryPixelWritten(TestModels.Quick(), w, h);
+
+    /// <summary>ClassSR on a w x h frame writes every output pixel (poisoned first, compared with bicubic).</summary>
+    internal static void AssertEveryPixelWritten(ModelSet models, int w, int h)
     {
-        using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.ClassSR, Precision = Precision.Fp32 });
+        using var up = new Upscaler(models, new EngineOptions { Mode = UpscaleMode.ClassSR, Precision = Precision.Fp32 });
         var lr = Frame(w, h);
-        var hr = Upscaler.CreateOutput(lr);
+        var hr = up.CreateOutput(lr);
         // Poison the output: any pixel the engine forgets stays at 0, far from the image's content.
         hr.Y.AsSpan().Fill(0);
         up.Upscale(lr, hr);
-        var bic = Upscaler.CreateOutput(lr);
-        using (var b = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = UpscaleMode.Bicubic }))
+        var bic = up.CreateOutput(lr);
+        using (var b = new Upscaler(models, new EngineOptions { Mode = UpscaleMode.Bicubic }))
             b.Upscale(lr, bic);
         int far = 0;
         for (int i = 0; i < hr.Y.Length; i++)
             if (Math.Abs(hr.Y[i] - bic.Y[i]) > 60) far++;
-        Assert.True(far <= hr.Y.Length / 200, $"{far} of {hr.Y.Length} output pixels far from bicubic: some were not written");
+        Assert.True(far <= hr.Y.Length / 200, $"x{models.Scale}: {far} of {hr.Y.Length} output pixels far from bicubic: some were not written");
         Assert.Equal(up.Stats.Cells, up.Stats.ClassCells.Sum());
     }
 
@@ -123,7 +126,7 @@ public class UpscalerTests
         {
             using var up = new Upscaler(TestModels.Quick(), new EngineOptions { Mode = mode, Precision = Precision.Int8 });
             var lr = Frame(320, 180);
-            var hr = Upscaler.CreateOutput(lr);
+            var hr = TestModels.Output(lr);
             long allocated = Allocations.Steady(() => up.Upscale(lr, hr));
             Assert.True(allocated == 0, $"{mode}: {allocated} bytes allocated per window of 8 warm frames");
         }
@@ -158,7 +161,7 @@ public class UpscalerTests
         }
         Assert.StartsWith("auto (small ", up.PrecisionLabel);
         var lr = Frame(64, 48);
-        var hr = Upscaler.CreateOutput(lr);
+        var hr = TestModels.Output(lr);
         up.Upscale(lr, hr);
         Assert.True(up.Stats.MacsRatio > 0);
     }
