@@ -75,7 +75,10 @@ publish() {
   # Execution-provider plumbing (CUDA, TensorRT...): the CPU provider is built into libonnxruntime.so.
   rm -f "$out/libonnxruntime_providers_shared.so"
   rm -rf "$out/models"; mkdir -p "$out/models"
-  if [[ -f models-int8/manifest.json ]]; then cp models-int8/manifest.json models-int8/*.onnx "$out/models/"
+  if [[ -f models-int8/manifest.json ]]; then
+    cp models-int8/manifest.json models-int8/*.onnx "$out/models/"
+    # The x2 set, where one has been made: models/x2/ (--scale 2 finds it there).
+    if [[ -f models-int8/x2/manifest.json ]]; then mkdir -p "$out/models/x2"; cp models-int8/x2/manifest.json models-int8/x2/*.onnx "$out/models/x2/"; fi
   else echo "build.sh: models-int8/manifest.json missing: the binary has no models (run models-int8/recipe/make.sh)" >&2; fi
   echo "build.sh: published $out/classsr-edge"
 }

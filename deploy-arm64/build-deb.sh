@@ -31,7 +31,8 @@ install -D -m 644 "$in/libonnxruntime.so" "$pkg/usr/lib/classsr-edge/libonnxrunt
 # Both come stripped; the compilers' .comment notes are all that is left to drop, as dh_strip would.
 aarch64-linux-gnu-strip --remove-section=.comment "$pkg/usr/bin/classsr-edge" "$pkg/usr/lib/classsr-edge/libonnxruntime.so"
 install -d -m 755 "$pkg/usr/share/classsr-edge/models"
-install -m 644 "$in"/models/* "$pkg/usr/share/classsr-edge/models/"
+install -m 644 "$in"/models/*.* "$pkg/usr/share/classsr-edge/models/"
+if [[ -d $in/models/x2 ]]; then install -d -m 755 "$pkg/usr/share/classsr-edge/models/x2"; install -m 644 "$in"/models/x2/* "$pkg/usr/share/classsr-edge/models/x2/"; fi
 install -D -m 644 "$here/config.json" "$pkg/etc/classsr-edge/config.json"
 install -D -m 644 "$here/classsr-edge.service" "$pkg/lib/systemd/system/classsr-edge.service"
 install -D -m 644 "$here/classsr-edge.sysusers" "$pkg/usr/lib/sysusers.d/classsr-edge.conf"

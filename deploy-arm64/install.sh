@@ -54,7 +54,8 @@ install -D -m 755 "$from/classsr-edge" "$dest$prefix/bin/classsr-edge"
 install -D -m 644 "$from/libonnxruntime.so" "$dest$prefix/lib/classsr-edge/libonnxruntime.so"
 rm -rf "$dest$prefix/share/classsr-edge/models"
 install -d -m 755 "$dest$prefix/share/classsr-edge/models"
-install -m 644 "$from"/models/* "$dest$prefix/share/classsr-edge/models/"
+install -m 644 "$from"/models/*.* "$dest$prefix/share/classsr-edge/models/"
+if [[ -d $from/models/x2 ]]; then install -d -m 755 "$dest$prefix/share/classsr-edge/models/x2"; install -m 644 "$from"/models/x2/* "$dest$prefix/share/classsr-edge/models/x2/"; fi
 [[ -f $dest/etc/classsr-edge/config.json ]] || install -D -m 644 "$here/config.json" "$dest/etc/classsr-edge/config.json"
 install -D -m 644 "$here/classsr-edge.sysusers" "$dest/usr/lib/sysusers.d/classsr-edge.conf"
 # The unit names /usr/bin and /usr/share, the .deb's paths; this install lives under PREFIX.

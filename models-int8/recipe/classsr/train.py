@@ -105,8 +105,12 @@ def l1_255(loss):
 
 
 def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=None,
-                 eval_sets=None, eval_every=2000, seed=0, shape=None):
+                 eval_sets=None, eval_every=2000, seed=0, shape=None, stamp=None):
+    """`stamp`: what the checkpoint is made from, kept in it; one that holds another stamp is trained again."""
     model = Branch(**shape) if shape else make_branch(name)
+    if stamp and os.path.exists(ckpt) and any(torch.load(ckpt).get(k) != v for k, v in stamp.items()):
+        log(f"{os.path.basename(ckpt)}: made from other data ({ {k: torch.load(ckpt).get(k) for k in stamp} }), trained again")
+        os.remove(ckpt)
     opt, it = resume(name, model, base_lr, iters, ckpt, init)
     if it >= iters:
         return model
@@ -120,7 +124,7 @@ def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=N
         if eval_sets and (i % eval_every == 0 or i == iters):
             log(f"{name}: it {i} PSNR-Y {eval_branch(model, eval_sets)}")
 
-    return optimise(name, model, opt, it, iters, base_lr, ckpt, loss_of, l1_255, batch, "patches", after=after)
+    return optimise(name, model, opt, it, iters, base_lr, ckpt, loss_of, l1_255, batch, "patches", stamp=stamp, after=after)
 
 
 @torch.no_grad()

@@ -100,7 +100,12 @@ public partial class DebPackageTests
         var r = Arm64.Run("cortex-a76", Path.Combine(root, "usr/bin/classsr-edge"), "info");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains($"models       {Path.Combine(root, "usr/share/classsr-edge/models")}", r.Stdout);
-        Assert.Equal(8, Regex.Matches(r.Stdout, "sha256 ok").Count);
+        // Eight files per model set: the x4 set, and the x2 one in models/x2 where the package carries it.
+        string models = Path.Combine(root, "usr/share/classsr-edge/models");
+        int sets = 1 + (File.Exists(Path.Combine(models, "x2", "manifest.json")) ? 1 : 0);
+        Assert.Equal(8 * sets, Regex.Matches(r.Stdout, "sha256 ok").Count);
+        if (sets == 2)
+            Assert.Contains($"models       {Path.Combine(models, "x2")} (x2,", r.Stdout);
     }
 
     [Fact]

@@ -2,7 +2,9 @@ using ClassSR.Edge.Engine;
 using ClassSR.Edge.Evaluation;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
+using System.Text.Json;
 using ClassSR.Edge.Tests.Cli;
+using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Imaging;
 using Xunit;
 
@@ -94,12 +96,7 @@ public class ScaleTests
         Assert.Contains("no x4 model set", e.Message);
         Assert.Throws<ModelException>(() => ModelSet.DirectoryFor(x2.Directory, 3));
         // An x4 folder holding the x2 set in x2/, as models-int8 does.
-        string root = TestImages.TemporaryDirectory();
-        foreach (var f in Directory.GetFiles(TestModels.Quick().Directory))
-            File.Copy(f, Path.Combine(root, Path.GetFileName(f)));
-        Directory.CreateDirectory(Path.Combine(root, "x2"));
-        foreach (var f in Directory.GetFiles(x2.Directory))
-            File.Copy(f, Path.Combine(root, "x2", Path.GetFileName(f)));
+        string root = BothScales();
         Assert.Equal(root, ModelSet.DirectoryFor(root, 4));
         Assert.Equal(Path.Combine(root, "x2"), ModelSet.DirectoryFor(root, 2));
         Assert.Equal(2, ModelSet.Load(ModelSet.DirectoryFor(root, 2)).Scale);
@@ -140,5 +137,56 @@ public class ScaleTests
         var (ra, wa, ha) = ImageFile.Load(a);
         Assert.Equal((192, 128), (wa, ha));
         Assert.Equal(ra, ImageFile.Load(b).Rgb);
+    }
+
+    /// <summary>A models folder with the quick x4 set and, in x2/, the quick x2 set, as models-int8 is laid out.</summary>
+    static string BothScales()
+    {
+        string root = TestImages.TemporaryDirectory();
+        foreach (var f in Directory.GetFiles(TestModels.Quick().Directory))
+            File.Copy(f, Path.Combine(root, Path.GetFileName(f)));
+        Directory.CreateDirectory(Path.Combine(root, "x2"));
+        foreach (var f in Directory.GetFiles(X2().Directory))
+            File.Copy(f, Path.Combine(root, "x2", Path.GetFileName(f)));
+        return root;
+    }
+
+    [SharedDataFact(X2Models)]
+    public async Task The_daemon_reports_its_scale_and_SIGHUP_changes_it()
+    {
+        string models = BothScales(), config = Path.Combine(models, "config.json");
+        File.WriteAllText(config, """{"scale": 4}""");
+        using var daemon = new DaemonProcess("env", ["--default-signal=HUP", "dotnet", Path.Combine(AppContext.BaseDirectory, "classsr-edge.dll")], null,
+            "--config", config, "--listen", "127.0.0.1:0", "--frames-socket", "none", "--models", models, "--seconds", "60");
+        var url = daemon.WaitForUrl(TimeSpan.FromSeconds(15));
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        async Task<(int Scale, int Source, int Output)> State()
+        {
+            using var doc = JsonDocument.Parse(await http.GetStringAsync("state"));
+            var s = doc.RootElement;
+            return (s.GetProperty("scale").GetInt32(), s.GetProperty("source").GetProperty("width").GetInt32(),
+                s.GetProperty("output").GetProperty("width").GetInt32());
+        }
+        var (scale, source, output) = await State();
+        Assert.Equal(4, scale);
+        Assert.Equal(source * 4, output);
+
+        File.WriteAllText(config, """{"scale": 2}""");
+        daemon.Hangup();
+        daemon.WaitForLog("now upscaling with", TimeSpan.FromSeconds(20));
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while ((await State()).Output != source * 2)
+        {
+            Assert.True(DateTime.UtcNow < until, "the x2 output never showed in /state");
+            await Task.Delay(50);
+        }
+        Assert.Equal(2, (await State()).Scale);
+
+        File.WriteAllText(config, """{"scale": 3}""");
+        daemon.Hangup();
+        daemon.WaitForLog("\"scale\": 3 is not one of 2, 4", TimeSpan.FromSeconds(10));
+        Assert.Equal(2, (await State()).Scale);
+        daemon.Terminate();
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(10)), daemon.Stderr);
     }
 }
