@@ -167,6 +167,10 @@ public class ScaleTests
             return (s.GetProperty("scale").GetInt32(), s.GetProperty("source").GetProperty("width").GetInt32(),
                 s.GetProperty("output").GetProperty("width").GetInt32());
         }
+        // The URL is served before the first frame is upscaled: wait for an output size.
+        var first = DateTime.UtcNow.AddSeconds(15);
+        while ((await State()).Output == 0 && DateTime.UtcNow < first)
+            await Task.Delay(50);
         var (scale, source, output) = await State();
         Assert.Equal(4, scale);
         Assert.Equal(source * 4, output);
