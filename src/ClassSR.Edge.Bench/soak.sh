@@ -74,19 +74,21 @@ long_soak() {
   python3 src/ClassSR.Edge.Bench/soak_clients.py $port "$sock" "$SECS" > /tmp/classsr-soak-clients.txt &
   local clients=$! step=$((SECS >= 600 ? 60 : (SECS >= 10 ? SECS / 10 : 1))) t=0 samples=""
   local t0; t0=$(date +%s)
-  printf '%8s %8s %8s %8s %10s %8s\n' "t s" "RSS MB" "fps" "drops" "processed" "clients"
+  printf '%8s %8s %8s %8s %10s %8s %14s\n' "t s" "RSS MB" "fps" "drops" "processed" "clients" "ring frames"
   while ((t < SECS)); do
     sleep $((t0 + t + step - $(date +%s))) 2>/dev/null || true
     t=$(( $(date +%s) - t0 ))
     kill -0 $pid 2>/dev/null || { echo "soak: the daemon died at ${t} s"; tail -5 /tmp/classsr-soak.log; exit 1; }
-    local rss state fps drops processed nclients
+    local rss state fps drops processed nclients rings
     rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' /proc/$pid/status)
     state=$(curl -s --max-time 5 "http://127.0.0.1:$port/state" || echo '{}')
     fps=$(echo "$state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print("%.1f" % s["fps"]["processed"])' 2>/dev/null || echo "-")
     drops=$(echo "$state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(s["drops"].values()))' 2>/dev/null || echo "-")
     processed=$(echo "$state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["frames"]["processed"])' 2>/dev/null || echo "-")
     nclients=$(echo "$state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["clients"]))' 2>/dev/null || echo "-")
-    printf '%8d %8s %8s %8s %10s %8s\n' "$t" "$rss" "$fps" "$drops" "$processed" "$nclients"
+    # Frames each ring holds (captured+upscaled) and frames made so far: a step in RSS that is the ring shows here.
+    rings=$(echo "$state" | python3 -c 'import json,sys; r=json.load(sys.stdin)["rings"]; print("%d+%d/%d" % (r["captured"]["frames"], r["upscaled"]["frames"], r["captured"]["made"] + r["upscaled"]["made"]))' 2>/dev/null || echo "-")
+    printf '%8d %8s %8s %8s %10s %8s %14s\n' "$t" "$rss" "$fps" "$drops" "$processed" "$nclients" "$rings"
     samples+="$t $rss"$'\n'
   done
   wait $clients || true

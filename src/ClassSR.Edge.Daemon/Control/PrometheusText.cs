@@ -67,6 +67,15 @@ public static class PrometheusText
         Sample(b, "classsr_stage_latency_seconds", "stage", "upscale", s.LatencyMs.Upscale / 1000);
         Sample(b, "classsr_stage_latency_seconds", "stage", "encode", s.LatencyMs.Encode / 1000);
         Sample(b, "classsr_stage_latency_seconds", "stage", "capture_to_encoded", s.LatencyMs.CaptureToEncoded / 1000);
+        if (s.Rings.Count > 0)
+        {
+            Family(b, "classsr_ring_frames", "gauge", "Frames a ring holds, lent out or idle.");
+            foreach (var (ring, figures) in s.Rings)
+                Sample(b, "classsr_ring_frames", "ring", ring, figures.Frames);
+            Family(b, "classsr_ring_frames_made_total", "counter", "Frames a ring has made (up to the readers' peak, then none while they stay).");
+            foreach (var (ring, figures) in s.Rings)
+                Sample(b, "classsr_ring_frames_made_total", "ring", ring, figures.Made);
+        }
         Family(b, "classsr_stream_clients", "gauge", "Connected /stream clients.");
         Sample(b, "classsr_stream_clients", null, null, s.Clients.Count);
         Family(b, "classsr_uptime_seconds", "gauge", "Seconds since the pipeline started.");

@@ -451,6 +451,11 @@ public sealed class FramePipeline : IDisposable
             },
             LatencyMs = new LatencyFigures { Upscale = _upscaleMs.Value },
             Hold = HoldSnapshot(now),
+            Rings = new Dictionary<string, RingState>
+            {
+                [_captured.Name] = RingState.Of(_captured),
+                [_upscaled.Name] = RingState.Of(_upscaled),
+            },
         };
     }
 

@@ -30,6 +30,8 @@ public sealed class PipelineState
     /// <summary>The frame-budget controller; null where nothing filled it in.</summary>
     public HoldState? Hold { get; init; }
     public List<ClientState> Clients { get; init; } = [];
+    /// <summary>The frame rings, by stage ("captured", "upscaled"): what the frames the readers share cost.</summary>
+    public Dictionary<string, RingState> Rings { get; init; } = [];
     /// <summary>Each sink's own figures, by stage name.</summary>
     public Dictionary<string, SinkState> Sinks { get; init; } = [];
 }
@@ -43,6 +45,18 @@ public sealed class SinkState
     public int? Clients { get; set; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Refused { get; set; }
+}
+
+/// <summary>One frame ring: frames that exist, those lent out, and how many were made and let go so far.</summary>
+public sealed class RingState
+{
+    public int Frames { get; init; }
+    public int InUse { get; init; }
+    public long Made { get; init; }
+    public long LetGo { get; init; }
+
+    public static RingState Of(FrameRing ring) =>
+        new() { Frames = ring.Live, InUse = ring.InUse, Made = ring.Allocations, LetGo = ring.Released };
 }
 
 public sealed class SourceState

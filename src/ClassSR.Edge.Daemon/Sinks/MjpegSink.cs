@@ -268,6 +268,7 @@ public sealed class MjpegSink : FrameSink
         {
             exchange.Unregister(client);
             _log.Info($"http: stream client {client.Id} ({client.Remote}) left after {client.Sent} frames, {client.SkippedNow(exchange.Sequence)} skipped");
+            FrameRing.ClientLeft();
             MemoryTrim.Request();
         }
     }
