@@ -101,9 +101,23 @@ public sealed class SimulatedInaChip : I2cDevice
 public sealed class BoardModel
 {
     readonly Lock _gate = new();
-    long _lastTicks = Stopwatch.GetTimestamp();
-    TimeSpan _lastCpu = Environment.CpuUsage.TotalTime;
+    readonly Func<TimeSpan> _cpuTime;
+    readonly Func<long> _clock;
+    long _lastTicks;
+    TimeSpan _lastCpu;
     double _load;
+
+    /// <summary>
+    /// Load comes from this process's CPU time unless a test gives its own CPU and Stopwatch clocks (so a test of
+    /// the model does not depend on what else the test process is running).
+    /// </summary>
+    public BoardModel(Func<TimeSpan>? cpuTime = null, Func<long>? clock = null)
+    {
+        _cpuTime = cpuTime ?? (() => Environment.CpuUsage.TotalTime);
+        _clock = clock ?? Stopwatch.GetTimestamp;
+        _lastTicks = _clock();
+        _lastCpu = _cpuTime();
+    }
 
     /// <summary>A Raspberry Pi 4-like board: 2.7 W idle, 6.4 W with all four cores busy, on a 5.1 V supply.</summary>
     public double IdleWatts { get; init; } = 2.7;
@@ -115,11 +129,11 @@ public sealed class BoardModel
     {
         lock (_gate)
         {
-            long now = Stopwatch.GetTimestamp();
+            long now = _clock();
             double dt = (now - _lastTicks) / (double)Stopwatch.Frequency;
             if (dt >= 0.005)
             {
-                var cpu = Environment.CpuUsage.TotalTime;
+                var cpu = _cpuTime();
                 double busy = Math.Clamp((cpu - _lastCpu).TotalSeconds / dt / Environment.ProcessorCount, 0, 1);
                 double a = Math.Min(1, dt / 0.05);
                 _load += a * (busy - _load);

@@ -25,7 +25,8 @@ public class BenchRunnerTests
         Assert.Equal(["bicubic", "small"], r.Modes.Select(m => m.Name));
         Assert.Equal((32, 24, 128, 96), (r.Source.Width, r.Source.Height, r.Source.OutputWidth, r.Source.OutputHeight));
         Assert.True(r.Power.Simulated);
-        Assert.True(r.Power.AchievedRateHz >= 100, $"{r.Power.AchievedRateHz} Hz");
+        // The rate reached is the machine's (reported, not asserted against a clock); it is never above the rate asked.
+        Assert.InRange(r.Power.AchievedRateHz!.Value, double.Epsilon, r.Power.RateHz!.Value * 1.1);
         foreach (var m in r.Modes)
         {
             Assert.True(m.Frames > 5, $"{m.Name}: {m.Frames} frames");

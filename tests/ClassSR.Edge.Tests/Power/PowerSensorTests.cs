@@ -107,17 +107,26 @@ public class PowerSensorTests
     }
 
     [Fact]
-    public void Monitor_samples_an_ina219_twin_at_over_100_hz_and_integrates_its_power()
+    public void Monitor_samples_an_ina219_twin_on_its_schedule_and_integrates_its_power()
     {
         var chip = new SimulatedInaChip(Ina219Sensor.Datasheet);
         using var monitor = new PowerMonitor(new Ina219Sensor(chip, 0.1, 3.2), rateHz: 200);
         chip[Ina219Registers.ShuntVoltage] = 0x0FA0;
         chip[Ina219Registers.BusVoltage] = 1250 << 3;
         monitor.Start();
-        Thread.Sleep(500);
+        Assert.True(monitor.WaitForFirstSample(TimeSpan.FromSeconds(10)));
+        Thread.Sleep(200);
         monitor.Stop();
         var s = monitor.Samples();
-        Assert.True(monitor.AchievedRateHz() >= 100, $"sampled at {monitor.AchievedRateHz():0} Hz");
+        // The rate reached depends on how busy the machine is (the field bench prints it); what the loop itself
+        // guarantees is that it never runs ahead of the rate asked, not even to catch up after a stall: at most one
+        // sample per period, plus the one at the stop.
+        double seconds = (s[^1].Ticks - s[0].Ticks) / (double)Stopwatch.Frequency;
+        Assert.True(s.Length >= 2, $"{s.Length} samples");
+        Assert.True(s.Length <= seconds * 200 + 2, $"{s.Length} samples in {seconds:0.000} s at 200 Hz");
+        Assert.True(monitor.AchievedRateHz() <= 200 * 1.05 + 1 / seconds, $"sampled at {monitor.AchievedRateHz():0} Hz");
+        for (int i = 1; i < s.Length; i++)
+            Assert.True(s[i].Ticks > s[i - 1].Ticks);
         var w = monitor.Between(s[0].Ticks, s[^1].Ticks);
         Assert.Equal(2.0 * w.Seconds, w.Joules, 6);
         Assert.Equal(2.0, w.MeanWatts, 6);
@@ -125,26 +134,27 @@ public class PowerSensorTests
     }
 
     [Fact]
-    public void Simulated_board_draws_more_while_this_process_is_busy()
+    public void Simulated_board_draws_in_proportion_to_cpu_load_through_the_ina219_twin()
     {
-        var board = new BoardModel();
+        // Clocks of the test's own: the board's load is a model of CPU time, and this process runs other tests.
+        long ticks = 0;
+        var cpu = TimeSpan.Zero;
+        var board = new BoardModel(() => cpu, () => ticks);
         using var ina = SimulatedPower.Ina219(board);
-        Thread.Sleep(150);
-        ina.Read();
-        Thread.Sleep(150);
-        double idle = ina.Read().Watts;
-        using var stop = new CancellationTokenSource(400);
-        var spinners = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
+        double Step(double cores)
         {
-            long n = 0;
-            while (!stop.IsCancellationRequested) n++;
-        })).ToArray();
-        foreach (var t in spinners) t.Start();
-        Thread.Sleep(300);
-        double busy = ina.Read().Watts;
-        foreach (var t in spinners) t.Join();
-        Assert.InRange(idle, board.IdleWatts - 0.1, board.IdleWatts + 1.5);
-        Assert.True(busy > idle + 0.5, $"busy {busy:0.00} W, idle {idle:0.00} W");
+            ticks += Stopwatch.Frequency;                      // one second, long past the 50 ms averaging
+            cpu += TimeSpan.FromSeconds(cores);
+            return ina.Read().Watts;
+        }
+        // The INA219 measures the bus on the load side of its 0.1 ohm shunt: the board's draw less I^2 R.
+        double AtLoad(double watts) => watts - Math.Pow(watts / board.SupplyVolts, 2) * 0.1;
+        int n = Environment.ProcessorCount;
+        Assert.Equal(AtLoad(board.IdleWatts), Step(0), tolerance: 0.02);
+        Assert.Equal(AtLoad(board.BusyWatts), Step(n), tolerance: 0.02);
+        Assert.Equal(AtLoad((board.IdleWatts + board.BusyWatts) / 2), Step(n / 2.0), tolerance: 0.02);
+        Assert.Equal(AtLoad(board.BusyWatts), Step(2 * n), tolerance: 0.02); // more CPU time than cores: clamped to all busy
+        Assert.Equal(AtLoad(board.IdleWatts), Step(0), tolerance: 0.02);
     }
 
     [Fact]
