@@ -93,6 +93,8 @@ long_soak() {
   done
   wait $clients || true
   cat /tmp/classsr-soak-clients.txt
+  # Where frames were dropped (a paced source drops at capture when the pipeline falls behind it: the machine).
+  curl -s --max-time 5 "http://127.0.0.1:$port/state" | python3 -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print("drops by stage: " + ", ".join("%s %d" % kv for kv in d.items()))' 2>/dev/null || true
   # Least squares from minute 5 (from a twelfth of the run when it is shorter): MB per hour, and the growth in %.
   local from=$((SECS >= 600 ? 300 : SECS / 12))
   printf '%s' "$samples" | awk -v from=$from '$1 >= from { n++; x += $1; y += $2; xx += $1 * $1; xy += $1 * $2; if (n == 1) first = $2; last = $2 }
