@@ -1,6 +1,6 @@
 """ClassSR recipe driver: python3 -m classsr STEP [--quick] [--work DIR]; x4, or x2 with CLASSSR_SCALE=2.
 
-Steps run in order by `all`: prepare, pretrain, deepen, split, stage1, camera, stage2, router, route, qat, export
+Steps run in order by `all`: prepare, pretrain, deepen, split, stage1, camera, stage2, classifier, route, qat, export
 (export writes FP32 and INT8).
 Evaluation with ONNX Runtime and the manifest are done by make.sh through the C# `eval`,
 so the figures in the manifest are those the product itself measures.
@@ -28,20 +28,20 @@ DEFAULT_SHARED = os.path.normpath(os.path.join(RECIPE, "..", "..", "..", "shared
 LARGE_HISTORY = "stage 0 (4 mapping layers) 22000, then resumed to 36000 and to 50000 iterations; deepened to 6 and 16000 more"
 # Small and medium were trained 6000 and 8000 iterations, then resumed to 30000 (a warm restart): small was far from
 # done (Set5 29.64 -> 30.02 dB; on the training images with 30% of tiles routed to it, 0.095 -> 0.062 dB lost per image
-# against the large branch, same router), and medium was raised with it to keep the branches in order.
+# against the large branch, same classifier), and medium was raised with it to keep the branches in order.
 SMALL_HISTORY = "small 6000 and medium 8000, then both resumed to 30000 iterations"
 X2_HISTORY = "every branch transferred from the x4 set's clean checkpoints (output layer from the means of the x4 phases), then large {pretrain}, small {small}, medium {medium} iterations at x2"
 # Models v2: the clean-trained branches fine-tuned on camera-like LR (data.CAMERA: JPEG, sensor noise, soft optics),
-# each sub-image seen both clean and degraded; the class split, classifier and router are then made on the same mix.
+# each sub-image seen both clean and degraded; the class split, stage 2 and the classifier are then made on the same mix.
 CAMERA_HISTORY = "the clean branches fine-tuned on clean + camera-like LR ({share} camera-like): large {camera_large}, small {camera_small}, medium {camera_medium} iterations"
 FULL = dict(pretrain=50000, deepen=16000, small=30000, medium=30000, camera_large=2000, camera_small=2000,
-            camera_medium=2000, mix=2000, classifier=16000, router=8000, qat=1500, train_sets=("T91", "BSD200"))
+            camera_medium=2000, mix=2000, stage2=16000, classifier=8000, qat=1500, train_sets=("T91", "BSD200"))
 QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, camera_large=20, camera_small=20, camera_medium=20,
-             mix=10, classifier=30, router=30, qat=10, train_sets=("T91",))
+             mix=10, stage2=30, classifier=30, qat=10, train_sets=("T91",))
 # The x2 set starts from the x4 one (FSRCNN's transfer between scales): every layer but the output one from the
 # committed x4 checkpoints, the output layer's 4 phases from the means of the x4 phases they cover, so it starts as
 # the x4 network's output box-filtered to x2; then it trains at x2 (no stage 0 or deepening: it is deep from the start).
-FULL_X2 = dict(FULL, pretrain=12000, deepen=0, small=6000, medium=6000, classifier=6000, router=4000, qat=2500)
+FULL_X2 = dict(FULL, pretrain=12000, deepen=0, small=6000, medium=6000, stage2=6000, classifier=4000, qat=2500)
 QUICK_X2 = dict(QUICK, deepen=0)
 TRANSFER = {"large": "large-deep.ckpt", "small": "small.ckpt", "medium": "medium.ckpt"}
 
@@ -53,7 +53,7 @@ def paths(work):
         tiles="tiles.npz", pretrain="large.ckpt", clean_large="large-deep.ckpt", clean_split="split.json",
         clean_small="small.ckpt", clean_medium="medium.ckpt",
         large="large-camera.ckpt", split="split-camera.json", small="small-camera.ckpt", medium="medium-camera.ckpt",
-        classifier="classifier-camera.ckpt", router="router-camera.ckpt", route="route-camera.json",
+        stage2="stage2-camera.ckpt", classifier="classifier-camera.ckpt", route="route-camera.json",
         large_int8="large-qat-camera.ckpt", medium_int8="medium-qat-camera.ckpt", small_int8="small-qat-camera.ckpt").items()}
 
 
@@ -155,15 +155,18 @@ def step_deepen(a, p, budget):
 
 def split(large_ckpt, split_path, lr, hr):
     """ClassSR's class split: the sub-images in thirds by the large branch's PSNR on them (simple, medium, hard)."""
-    if os.path.exists(split_path) and len(json.load(open(split_path))["classes"]) == len(lr) \
-            and json.load(open(split_path))["large_it"] == torch.load(large_ckpt)["it"]:
-        return
+    large_it = torch.load(large_ckpt)["it"]
+    if os.path.exists(split_path):
+        with open(split_path) as f:
+            done = json.load(f)
+        if len(done["classes"]) == len(lr) and done["large_it"] == large_it:
+            return
     large = make_branch("large")
     large.load_state_dict(weights_of(large_ckpt))
     psnr = train.tile_psnr(train.branch_outputs(large, lr), hr)
     t_simple, t_hard = np.quantile(psnr, 2 / 3), np.quantile(psnr, 1 / 3)
     cls = np.where(psnr >= t_simple, 0, np.where(psnr >= t_hard, 1, 2))
-    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": torch.load(large_ckpt)["it"],
+    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": large_it,
                "counts": np.bincount(cls, minlength=3).tolist(), "classes": cls.tolist()},
               open(split_path, "w"))
     train.log(f"split {os.path.basename(split_path)}: simple >= {t_simple:.2f} dB > medium >= {t_hard:.2f} dB > hard; "
@@ -237,19 +240,21 @@ def load_branches(p):
 def step_stage2(a, p, budget):
     lr, hr = load_tiles(p)
     nets = load_branches(p)
-    if os.path.exists(p["classifier"]) and torch.load(p["classifier"])["it"] >= budget["classifier"]:
+    if os.path.exists(p["stage2"]) and torch.load(p["stage2"])["it"] >= budget["stage2"]:
         return
     sr_all = torch.stack([train.branch_outputs(nets[n], lr) for n in CLASS_NAMES])
-    train.train_classifier(lr, hr, sr_all, budget["classifier"], p["classifier"], target=a.mix)
+    train.train_stage2(lr, hr, sr_all, budget["stage2"], p["stage2"], target=a.mix)
 
 
-def fresh(ckpt, source):
+def fresh(ckpt, source, strict=False):
     """Whether `ckpt` was made from the weights now in place (`source`: what it was trained from). A checkpoint made
-    from older weights is removed, so its step trains again instead of exporting stale weights."""
+    from older weights is removed, so its step trains again instead of exporting stale weights. `strict`: one that
+    says nothing of its source is stale too (a work folder from before the classifier's checkpoint had this name held
+    the stage-2 network under it)."""
     if not os.path.exists(ckpt):
         return False
     made = torch.load(ckpt).get("source")
-    if made is not None and made != source:
+    if (made is not None or strict) and made != source:
         train.log(f"{os.path.basename(ckpt)}: made from {made}, now {source}: trained again")
         os.remove(ckpt)
         return False
@@ -260,43 +265,43 @@ def iterations(p, *names):
     return {n: torch.load(p[n])["it"] for n in names}
 
 
-def step_router(a, p, budget):
-    source = iterations(p, "small", "medium", "large", "classifier")
-    if fresh(p["router"], source) and torch.load(p["router"])["it"] >= budget["router"]:
+def step_classifier(a, p, budget):
+    source = iterations(p, "small", "medium", "large", "stage2")
+    if fresh(p["classifier"], source, strict=True) and torch.load(p["classifier"])["it"] >= budget["classifier"]:
         return
     lr, hr = load_tiles(p)
     nets = load_branches(p)
     mse = train.tile_mses([nets[n] for n in CLASS_NAMES], lr, hr)
-    train.train_router(lr, mse, budget["router"], p["router"], init=weights_of(p["classifier"]), source=source)
+    train.train_classifier(lr, mse, budget["classifier"], p["classifier"], init=weights_of(p["stage2"]), source=source)
 
 
-def load_router(p):
-    """The routing classifier the engine runs: logits (-predicted loss small, -predicted loss medium, 0)."""
+def load_classifier(p):
+    """The classifier the engine runs: logits (-predicted loss small, -predicted loss medium, 0)."""
     clf = Classifier()
-    clf.load_state_dict(weights_of(p["router"]))
-    return train.as_router_logits(clf).eval()
+    clf.load_state_dict(weights_of(p["classifier"]))
+    return train.as_classifier_logits(clf).eval()
 
 
 def step_route(a, p, budget):
     """Calibrates the routing: logit offsets, baked into the exported classifier, that keep quality.
 
-    The router's logits are predicted log losses; an offset is the loss below which a tile goes to the cheaper branch.
+    The classifier's logits are predicted log losses; an offset is the loss below which a tile goes to the cheaper branch.
     On the training images' tiles we have each branch's error; the offsets chosen are the ones with the least loss
     against the large branch alone (pooled MSE, in dB) among those that still send at least `min_small` of the tiles
     to the small branch and `min_medium` to the medium one; ties go to the cheaper plan. The tiles are cut at the
     images' own scale only, without the 0.9-0.6 rescales of training: those pack more detail into each LR pixel
     than camera frames have, and a routing calibrated on them sends more tiles to the small branch in use.
     """
-    router, large_it = torch.load(p["router"]), torch.load(p["large"])["it"]
-    clf_it = router["it"]
-    # Calibrated for this router and these branches: a router retrained on new branches needs new offsets even at
-    # the same iteration count.
-    source = dict(router.get("source") or {}, large=large_it, router=clf_it, min_small=a.min_small, min_medium=a.min_medium)
+    made, large_it = torch.load(p["classifier"]), torch.load(p["large"])["it"]
+    clf_it = made["it"]
+    # Calibrated for this classifier and these branches: a classifier retrained on new branches needs new offsets even
+    # at the same iteration count.
+    source = dict(made.get("source") or {}, large=large_it, classifier=clf_it, min_small=a.min_small, min_medium=a.min_medium)
     if os.path.exists(p["route"]) and json.load(open(p["route"])).get("source") == source:
         return
     lr, hr = mixed(*data.make_subimages(train_files(a, budget), scales=(1.0,), degraded=True))
     nets = load_branches(p)
-    clf = load_router(p)
+    clf = load_classifier(p)
     with torch.no_grad():
         logits = torch.cat([clf(train.to_unit(lr[i:i + 1024])) for i in range(0, len(lr), 1024)]).numpy()
     mse = train.tile_mses([nets[n] for n in CLASS_NAMES], lr, hr)
@@ -322,7 +327,7 @@ def step_route(a, p, budget):
                          f"{a.min_medium:.0%} to the medium one")
     (loss, c), bias, shares = best
     json.dump({"bias": bias, "loss_db": loss, "macs_ratio": round(float(c), 4), "shares": np.round(shares, 4).tolist(),
-               "min_small": a.min_small, "min_medium": a.min_medium, "router_it": clf_it, "large_it": large_it, "source": source,
+               "min_small": a.min_small, "min_medium": a.min_medium, "classifier_it": clf_it, "large_it": large_it, "source": source,
                "tiles": len(lr), "scales": [1.0]},
               open(p["route"], "w"))
     train.log(f"route: offsets {bias}: loss {loss:+.3f} dB, shares {np.round(shares, 3)}, "
@@ -370,7 +375,7 @@ def calib_tiles(lr):
 def step_export(a, p, budget):
     lr, _ = load_tiles(p)
     nets = load_branches(p)
-    clf = load_router(p)
+    clf = load_classifier(p)
     route = json.load(open(p["route"]))
     with torch.no_grad():
         clf.fc.bias += torch.tensor(route["bias"])
@@ -455,7 +460,7 @@ def git_commit():
 
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m classsr")
-    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "deepen", "stage1", "camera", "stage2", "router",
+    ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "deepen", "stage1", "camera", "stage2", "classifier",
                                      "route", "qat", "export", "manifest", "mix"])
     ap.add_argument("--quick", action="store_true", help="every step on a tiny budget (minutes)")
     ap.add_argument("--shared", default=DEFAULT_SHARED)
@@ -487,7 +492,7 @@ def main():
     budget = (QUICK_X2 if a.quick else FULL_X2) if x2 else (QUICK if a.quick else FULL)
     p = paths(a.work)
     torch.manual_seed(0)
-    steps = ["prepare", "pretrain", "deepen", "split", "stage1", "camera", "stage2", "router", "route", "qat", "export"] \
+    steps = ["prepare", "pretrain", "deepen", "split", "stage1", "camera", "stage2", "classifier", "route", "qat", "export"] \
         if a.step == "all" \
         else [a.step]
     for s in steps:

@@ -190,7 +190,7 @@ def render(man, bicubic=None, opencv=None):
         w("- Camera step (models v2): each sub-image also cut as a camera delivers it (data.CAMERA, drawn per image: 40%")
         w("  JPEG q50-95 with 4:2:0 chroma; 35% read and shot noise up to about 4 code values, then JPEG; 15% noise only;")
         w("  10% soft optics, noise and JPEG), and the clean branches fine-tuned on the mix (lr 2e-4 cosine). The class")
-        w("  split, stage 2, the router, the routing calibration and QAT below are then made on the same mix, since a")
+        w("  split, stage 2, the classifier, the routing calibration and QAT below are then made on the same mix, since a")
         w(f"  compressed flat region is no longer simple. {r['camera_history']}.")
         w("  The share was measured (`python3 -m classsr mix`: the v1 large branch fine-tuned 2000 iterations at each share,")
         w("  PyTorch FP32 Y-PSNR dB; B100/40 is B100's first 40 images, JPEG by PIL):\n")
@@ -203,7 +203,7 @@ def render(man, bicubic=None, opencv=None):
         w("  room to learn deblocking beside sharpening. 0.35 keeps clean Set5 within the 0.1 dB the models issue allows.")
     w("- Stage 2: classifier only, branches frozen, output = Σ p_k·SR_k, loss 1000·L1 + 0.5·ClassLoss + 3·AverageLoss"
       " (ClassSR's weights), target mix 1/3 each, batch 96, lr 2e-4.")
-    w("- Stage 3 (`router` step): the stage-2 classifier fine-tuned to predict, for each sub-image, the log of what the")
+    w("- Stage 3 (`classifier` step): the stage-2 network fine-tuned to predict, for each sub-image, the log of what the")
     w("  small and the medium branch lose there against the large one (MSE; smooth-L1, batch 128, lr 1e-3 cosine). The")
     w("  exported logits are (−predicted loss small, −predicted loss medium, 0). ClassSR's stage-2 loss rewards a blend of")
     w("  branch outputs and ranks tiles only loosely by what routing them cheaply costs. Measured on held-out training")
@@ -212,7 +212,7 @@ def render(man, bicubic=None, opencv=None):
     rt = t.get("routing") or man.get("routing") or {}
     if rt:
         w(f"- Routing calibration (`route` step): logit offsets {rt['bias']} (simple, medium, hard) are added to the")
-        w("  router's output layer in both exported classifiers: a tile goes to the small branch when its predicted loss")
+        w("  classifier's output layer in both exported files: a tile goes to the small branch when its predicted loss")
         w("  is under exp(offset). Chosen on the training images' tiles at their own scale")
         w(f"  ({rt.get('tiles', '?')} LR 32x32 tiles, no rescales, as camera frames come): the least loss against the")
         w(f"  large branch alone (pooled MSE) among offsets that send at least {rt['min_small']:.0%} of tiles to the small branch.")

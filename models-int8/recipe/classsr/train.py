@@ -108,9 +108,12 @@ def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=N
                  eval_sets=None, eval_every=2000, seed=0, shape=None, stamp=None):
     """`stamp`: what the checkpoint is made from, kept in it; one that holds another stamp is trained again."""
     model = Branch(**shape) if shape else make_branch(name)
-    if stamp and os.path.exists(ckpt) and any(torch.load(ckpt).get(k) != v for k, v in stamp.items()):
-        log(f"{os.path.basename(ckpt)}: made from other data ({ {k: torch.load(ckpt).get(k) for k in stamp} }), trained again")
-        os.remove(ckpt)
+    if stamp and os.path.exists(ckpt):
+        held = torch.load(ckpt)
+        if any(held.get(k) != v for k, v in stamp.items()):
+            log(f"{os.path.basename(ckpt)}: made from other data ({ {k: held.get(k) for k in stamp} }), trained again")
+            os.remove(ckpt)
+        del held
     opt, it = resume(name, model, base_lr, iters, ckpt, init)
     if it >= iters:
         return model
@@ -160,11 +163,12 @@ def average_loss(p, target):
     return (p.sum(dim=0) - t).abs().sum() / (4 * b / 3)
 
 
-def train_classifier(lr_u8, hr_u8, sr_all, iters, ckpt, batch=96, base_lr=2e-4,
+def train_stage2(lr_u8, hr_u8, sr_all, iters, ckpt, batch=96, base_lr=2e-4,
                      weights=(1000.0, 0.5, 3.0), target=(1 / 3, 1 / 3, 1 / 3), seed=1):
-    """Stage 2: branches frozen (their outputs precomputed in sr_all: (3, N, 1, 128, 128) fp16)."""
+    """Stage 2: ClassSR's classifier trained with the branches frozen (their outputs precomputed in sr_all:
+    (3, N, 1, 128, 128) fp16); the classifier step starts from it."""
     model = Classifier()
-    opt, it = resume("classifier", model, base_lr, iters, ckpt)
+    opt, it = resume("stage2", model, base_lr, iters, ckpt)
     if it >= iters:
         return model
     rng = np.random.default_rng(seed + it)
@@ -194,7 +198,7 @@ def train_classifier(lr_u8, hr_u8, sr_all, iters, ckpt, batch=96, base_lr=2e-4,
         if it % 250 == 0 or it == iters:
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "it": it}, ckpt)
             share = np.bincount(p.argmax(1).numpy(), minlength=3) / batch
-            log(f"classifier: it {it}/{iters} L1 {acc[0] / acc[3]:.3f} class {acc[1] / acc[3]:.3f} "
+            log(f"stage2: it {it}/{iters} L1 {acc[0] / acc[3]:.3f} class {acc[1] / acc[3]:.3f} "
                 f"avg {acc[2] / acc[3]:.3f} shares {np.round(share, 2)} {acc[3] * batch / (time.time() - t0):.0f} tiles/s")
             acc[:] = 0
             t0 = time.time()
@@ -211,15 +215,15 @@ def tile_mses(nets, lr_u8, hr_u8, bs=1024):
 
 
 # Per-pixel MSE (0..1 scale) below which a branch's loss against the large one counts as nothing: 0.13 grey levels².
-ROUTER_EPS = 2e-6
+LOSS_EPS = 2e-6
 
 
-def router_target(mse):
+def routing_target(mse):
     """log of what sending a tile to small / medium costs against the large branch (pooled MSE is what PSNR sees)."""
-    return np.log(np.maximum(mse[:, :2] - mse[:, 2:3], 0) + ROUTER_EPS).astype(np.float32)
+    return np.log(np.maximum(mse[:, :2] - mse[:, 2:3], 0) + LOSS_EPS).astype(np.float32)
 
 
-def as_router_logits(model):
+def as_classifier_logits(model):
     """Turns a regression head (outputs 0, 1: predicted log loss of small, medium) into the classifier's logits
     (-loss_small, -loss_medium, 0) in place: the engine's argmax plus offsets then routes a tile to small when its
     predicted loss is under exp(offset), and its class-bias knob keeps its meaning (positive: more small tiles)."""
@@ -231,18 +235,18 @@ def as_router_logits(model):
     return model
 
 
-def train_router(lr_u8, mse, iters, ckpt, init, batch=128, base_lr=1e-3, seed=2, source=None):
-    """Routing stage: the stage-2 classifier fine-tuned to regress each tile's loss in the cheaper branches.
+def train_classifier(lr_u8, mse, iters, ckpt, init, batch=128, base_lr=1e-3, seed=2, source=None):
+    """The classifier the engine runs: the stage-2 network fine-tuned to regress each tile's loss in the cheaper branches.
 
     ClassSR's stage-2 loss rewards a blend of branch outputs, which only loosely ranks tiles by what routing them
     cheaply costs; regressing that cost directly ranks them by it (measured on held-out training images, 30% of
     tiles to small: 0.067 dB lost with the stage-2 classifier, 0.027 dB with this, 0.014 dB for an oracle).
     """
     model = Classifier()
-    opt, it = resume("router", model, base_lr, iters, ckpt, init)
+    opt, it = resume("classifier", model, base_lr, iters, ckpt, init)
     if it >= iters:
         return model
-    target = torch.from_numpy(router_target(mse))
+    target = torch.from_numpy(routing_target(mse))
     rng = np.random.default_rng(seed + it)
 
     def loss_of(_):
@@ -250,5 +254,5 @@ def train_router(lr_u8, mse, iters, ckpt, init, batch=128, base_lr=1e-3, seed=2,
         x = dihedral(to_unit(lr_u8[idx]), int(rng.integers(0, 8)))
         return F.smooth_l1_loss(model(x)[:, :2], target[idx])
 
-    return optimise("router", model, opt, it, iters, base_lr, ckpt, loss_of, lambda v: f"smooth-L1 {v:.4f} (log loss)",
+    return optimise("classifier", model, opt, it, iters, base_lr, ckpt, loss_of, lambda v: f"smooth-L1 {v:.4f} (log loss)",
                     batch, "tiles", stamp={"source": source})
