@@ -2,23 +2,10 @@ using System.Diagnostics;
 
 namespace ClassSR.Edge.Daemon.Pipeline;
 
-/// <summary>
-/// The frames of one stage (captured or upscaled), lent out with a reference count and back here when the last reader
-/// lets go. Every sink reads the same frame; none copies it.
-/// </summary>
-/// <remarks>
-/// How many frames are lent at once swings with the readers' timing (the upscaler writes the next frame while a client
-/// still sends an older one). Letting frames go the moment they come back made a frame again at each swing: a frame
-/// made and dropped every few seconds in the steady state, and a collection with each. So the ring keeps what comes
-/// back, and lets go only of frames that lay unused for a whole <see cref="DecayWindow"/> beyond its spares: the ring
-/// settles at the readers' peak, and what departed clients pinned goes back to the runtime within two windows.
-/// </remarks>
-public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares, TimeSpan? decayWindow = null)
+/// <summary>What every ring shares: the decay windows, and the departures of clients that start the short one.</summary>
+public static class Ring
 {
-    /// <summary>Frames kept idle beyond the readers' peak; each spare is a whole frame.</summary>
-    public const int DefaultSpares = 1;
-
-    /// <summary>How long a frame lies unused before the ring lets it go (when it has more than its spares idle).</summary>
+    /// <summary>How long an item lies unused before its ring lets it go (when the ring has more than its spares idle).</summary>
     public static readonly TimeSpan DecayWindow = TimeSpan.FromSeconds(10);
 
     /// <summary>The window after a client left: what it pinned goes back within about this long.</summary>
@@ -27,49 +14,65 @@ public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares,
     static int _departures;
 
     /// <summary>
-    /// A sink's client left: every ring starts a short window, so the frames that client pinned are let go soon
-    /// (the readers' peak is made again at most once after it).
+    /// A sink's client left: every ring starts a short window, so what that client pinned is let go soon (the readers'
+    /// peak is made again at most once after it).
     /// </summary>
     public static void ClientLeft() => Interlocked.Increment(ref _departures);
 
+    internal static int Departures => Volatile.Read(ref _departures);
+}
+
+/// <summary>
+/// A pool of reusable items (pictures, encoded JPEGs) lent out and given back, sized by its readers' peak. The items'
+/// reference counts are their owners'; the ring keeps what comes back and lets go of what lay idle.
+/// </summary>
+/// <remarks>
+/// How many items are lent at once swings with the readers' timing (the upscaler writes the next frame while a client
+/// still sends an older one). Letting items go the moment they came back made one again at each swing: an item made
+/// and dropped every few seconds in the steady state, and a collection with each. So the ring keeps what comes back,
+/// and lets go only of items that lay unused for a whole window beyond its spares: it settles at the readers' peak,
+/// and what departed clients pinned goes back to the runtime within two windows.
+/// </remarks>
+public sealed class Ring<T>(string name, Func<T> make, int spares, TimeSpan? decayWindow = null) where T : class
+{
     readonly Lock _gate = new();
-    readonly Stack<PipelineFrame> _free = new();
-    readonly long _windowTicks = (long)((decayWindow ?? DecayWindow).TotalSeconds * Stopwatch.Frequency);
-    long _windowEnds = Stopwatch.GetTimestamp() + (long)((decayWindow ?? DecayWindow).TotalSeconds * Stopwatch.Frequency);
+    readonly Stack<T> _free = new();
+    readonly long _windowTicks = (long)((decayWindow ?? Ring.DecayWindow).TotalSeconds * Stopwatch.Frequency);
+    long _windowEnds = Stopwatch.GetTimestamp() + (long)((decayWindow ?? Ring.DecayWindow).TotalSeconds * Stopwatch.Frequency);
     int _live, _leastIdle, _departuresSeen;
-    long _copies, _allocations, _released;
+    long _allocations, _released;
 
     public string Name => name;
 
-    /// <summary>Frames that exist now, lent out or idle.</summary>
+    /// <summary>Items that exist now, lent out or idle.</summary>
     public int Live { get { lock (_gate) return _live; } }
 
-    /// <summary>Frames lent out now (held by some reader).</summary>
+    /// <summary>Items lent out now.</summary>
     public int InUse { get { lock (_gate) return _live - _free.Count; } }
 
-    /// <summary>Pictures copied from one frame into another (<see cref="PipelineFrame.CopyFrom"/>).</summary>
-    public long Copies => Interlocked.Read(ref _copies);
+    /// <summary>Items back in the ring, waiting to be lent again.</summary>
+    public int Idle { get { lock (_gate) return _free.Count; } }
 
-    /// <summary>Frames made so far: up to the readers' peak, then none while the readers stay.</summary>
+    /// <summary>Items made so far: up to the readers' peak, then none while the readers stay.</summary>
     public long Allocations => Interlocked.Read(ref _allocations);
 
-    /// <summary>Frames let go to the runtime after lying unused for a window.</summary>
+    /// <summary>Items let go to the runtime after lying unused for a window (or trimmed).</summary>
     public long Released => Interlocked.Read(ref _released);
 
-    /// <summary>A frame with one reference, the caller's; its picture keeps the size it last had.</summary>
-    public PipelineFrame Rent()
+    /// <summary>An idle item, or a new one; <paramref name="reused"/> says which.</summary>
+    public T Rent(out bool reused)
     {
         bool trimmed;
         lock (_gate)
         {
             trimmed = Decay(Stopwatch.GetTimestamp());
-            if (_free.TryPop(out var f))
+            if (_free.TryPop(out var item))
             {
                 _leastIdle = Math.Min(_leastIdle, _free.Count);
                 if (trimmed)
                     MemoryTrim.Request();
-                f.Revive();
-                return f;
+                reused = true;
+                return item;
             }
             _leastIdle = 0;
             _live++;
@@ -77,27 +80,29 @@ public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares,
         if (trimmed)
             MemoryTrim.Request();
         Interlocked.Increment(ref _allocations);
-        return new PipelineFrame(this);
+        reused = false;
+        return make();
     }
 
-    internal void Return(PipelineFrame frame)
+    /// <summary>The last owner let go of <paramref name="item"/>.</summary>
+    public void Return(T item)
     {
         lock (_gate)
-            _free.Push(frame);
+            _free.Push(item);
     }
 
     /// <summary>
-    /// At the end of a window, lets go of the frames that stayed idle all through it, beyond the spares. Under the
-    /// lock; says whether any went.
+    /// At the end of a window, lets go of the items that stayed idle all through it, beyond the spares. Under the lock;
+    /// says whether any went.
     /// </summary>
     bool Decay(long now)
     {
-        int departures = Volatile.Read(ref _departures);
+        int departures = Ring.Departures;
         if (departures != _departuresSeen)
         {
-            // Frames that come back from the departed client count as idle from now on.
+            // Items that come back from the departed client count as idle from now on.
             _departuresSeen = departures;
-            _windowEnds = Math.Min(_windowEnds, now + (long)(DepartureWindow.TotalSeconds * Stopwatch.Frequency));
+            _windowEnds = Math.Min(_windowEnds, now + (long)(Ring.DepartureWindow.TotalSeconds * Stopwatch.Frequency));
             _leastIdle = _free.Count;
             return false;
         }
@@ -109,32 +114,80 @@ public sealed class FrameRing(string name, int spares = FrameRing.DefaultSpares,
         if (surplus <= 0)
             return false;
         for (int i = 0; i < surplus && _free.Count > 0; i++)
-        {
-            _free.Pop();
-            _live--;
-            _released++;
-        }
+            Drop();
         _leastIdle = _free.Count;
         return true;
     }
 
-    /// <summary>Lets go of every idle frame beyond the spares now (the pipeline stopping, a test).</summary>
-    public void Trim()
+    void Drop()
+    {
+        _free.Pop();
+        _live--;
+        _released++;
+    }
+
+    /// <summary>Lets go of every idle item beyond <paramref name="keep"/> (the spares by default) now.</summary>
+    public void Trim(int? keep = null)
     {
         lock (_gate)
         {
-            while (_free.Count > spares)
-            {
-                _free.Pop();
-                _live--;
-                _released++;
-            }
+            while (_free.Count > (keep ?? spares))
+                Drop();
             _leastIdle = _free.Count;
         }
         MemoryTrim.Request();
     }
 
+    public override string ToString() => $"{name}: {Live} frames, {InUse} in use, {Allocations} made, {Released} let go";
+}
+
+/// <summary>
+/// The frames of one stage (captured or upscaled), lent out with a reference count and back here when the last reader
+/// lets go. Every sink reads the same frame; none copies it.
+/// </summary>
+public sealed class FrameRing
+{
+    /// <summary>Frames kept idle beyond the readers' peak; each spare is a whole frame.</summary>
+    public const int DefaultSpares = 1;
+
+    readonly Ring<PipelineFrame> _ring;
+    long _copies;
+
+    public FrameRing(string name, int spares = DefaultSpares, TimeSpan? decayWindow = null) =>
+        _ring = new Ring<PipelineFrame>(name, () => new PipelineFrame(this), spares, decayWindow);
+
+    public string Name => _ring.Name;
+
+    /// <summary>Frames that exist now, lent out or idle.</summary>
+    public int Live => _ring.Live;
+
+    /// <summary>Frames lent out now (held by some reader).</summary>
+    public int InUse => _ring.InUse;
+
+    /// <summary>Pictures copied from one frame into another (<see cref="PipelineFrame.CopyFrom"/>).</summary>
+    public long Copies => Interlocked.Read(ref _copies);
+
+    /// <summary>Frames made so far: up to the readers' peak, then none while the readers stay.</summary>
+    public long Allocations => _ring.Allocations;
+
+    /// <summary>Frames let go to the runtime after lying unused for a window.</summary>
+    public long Released => _ring.Released;
+
+    /// <summary>A frame with one reference, the caller's; its picture keeps the size it last had.</summary>
+    public PipelineFrame Rent()
+    {
+        var f = _ring.Rent(out bool reused);
+        if (reused)
+            f.Revive();
+        return f;
+    }
+
+    internal void Return(PipelineFrame frame) => _ring.Return(frame);
+
+    /// <summary>Lets go of every idle frame beyond the spares now (the pipeline stopping, a test).</summary>
+    public void Trim() => _ring.Trim();
+
     internal void CountCopy() => Interlocked.Increment(ref _copies);
 
-    public override string ToString() => $"{name}: {Live} frames, {InUse} in use, {Allocations} made, {Released} let go";
+    public override string ToString() => _ring.ToString();
 }

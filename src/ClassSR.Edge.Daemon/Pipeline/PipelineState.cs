@@ -57,6 +57,9 @@ public sealed class RingState
 
     public static RingState Of(FrameRing ring) =>
         new() { Frames = ring.Live, InUse = ring.InUse, Made = ring.Allocations, LetGo = ring.Released };
+
+    public static RingState Of<T>(Ring<T> ring) where T : class =>
+        new() { Frames = ring.Live, InUse = ring.InUse, Made = ring.Allocations, LetGo = ring.Released };
 }
 
 public sealed class SourceState

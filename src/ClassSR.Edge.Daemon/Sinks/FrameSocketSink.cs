@@ -148,7 +148,7 @@ public sealed class FrameSocketSink : FrameSink
         }
         // The frames it held went back to the pipeline's ring when it let go of them.
         _log.Info($"raw-frame client {client.Id} left: {client.Sent} frames sent, {client.Dropped} dropped while it was busy");
-        FrameRing.ClientLeft();
+        Ring.ClientLeft();
         MemoryTrim.Request();
     }
 

@@ -43,15 +43,19 @@ public sealed class StreamClient(long id, string remote)
 }
 
 /// <summary>
-/// Hands the newest JPEG to every client without copying it per client: frames are reference counted and
-/// pooled, so a client stuck in a write keeps only the frame it is writing, while the encoder moves on with
-/// other buffers and the other clients take newer frames. The pool grows to about (clients + 2) frames and shrinks
-/// back as clients leave.
+/// Hands the newest JPEG to every client without copying it per client: frames are reference counted and lent by a
+/// <see cref="Ring{T}"/> as the pipeline's pictures are, so a client stuck in a write keeps only the frame it is
+/// writing, while the encoder moves on with other buffers and the other clients take newer frames. The ring settles at
+/// the clients' peak (about clients + 2 frames) and lets go of what departed clients pinned within a few seconds.
 /// </summary>
-public sealed class JpegExchange
+/// <param name="decayWindow">The ring's window (tests shorten it); null: <see cref="Ring.DecayWindow"/>.</param>
+public sealed class JpegExchange(TimeSpan? decayWindow = null)
 {
+    /// <summary>Buffers kept idle beyond the clients' peak (a JPEG is about a tenth of its raw frame).</summary>
+    public const int Spares = 2;
+
     readonly Lock _gate = new();
-    readonly Stack<EncodedFrame> _free = new();
+    readonly Ring<EncodedFrame> _pool = new("jpeg", () => new EncodedFrame(), Spares, decayWindow);
     readonly List<StreamClient> _clients = [];
     readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     EncodedFrame? _latest;
@@ -82,12 +86,10 @@ public sealed class JpegExchange
     /// <summary>A buffer for the encoder to fill; it belongs to the caller until <see cref="Publish"/>.</summary>
     public EncodedFrame Rent()
     {
+        var f = _pool.Rent(out _);
         lock (_gate)
-        {
-            var f = _free.Count > 0 ? _free.Pop() : new EncodedFrame();
             f.References = 1;
-            return f;
-        }
+        return f;
     }
 
     /// <summary>Makes <paramref name="frame"/> the newest and wakes every client.</summary>
@@ -126,7 +128,7 @@ public sealed class JpegExchange
     void ReleaseLocked(EncodedFrame frame)
     {
         if (--frame.References == 0)
-            _free.Push(frame);
+            _pool.Return(frame);
     }
 
     /// <summary>Waits for the first frame (a /snapshot right after start-up); false on timeout.</summary>
@@ -159,31 +161,20 @@ public sealed class JpegExchange
     public void Unregister(StreamClient client)
     {
         lock (_gate)
-        {
             _clients.Remove(client);
-            // The pool grew for the clients there were (a stalled one holds the frame it is writing); what the ones
-            // left cannot use goes back to the runtime, so memory returns after a crowd leaves.
-            while (_free.Count > _clients.Count + 2)
-                _free.Pop();
-        }
+        // The ring grew for the clients there were (a stalled one holds the frame it is writing); the short window lets
+        // what the ones left cannot use go back to the runtime, so memory returns after a crowd leaves.
+        Ring.ClientLeft();
     }
 
     /// <summary>Lets every pooled frame go (a view nobody watches); the newest stays, for a snapshot.</summary>
-    public void DropPooled()
-    {
-        lock (_gate)
-            _free.Clear();
-    }
+    public void DropPooled() => _pool.Trim(keep: 0);
 
-    /// <summary>Frames waiting in the pool (for tests: it shrinks as clients leave).</summary>
-    public int PooledFrames
-    {
-        get
-        {
-            lock (_gate)
-                return _free.Count;
-        }
-    }
+    /// <summary>Frames waiting in the pool, lent out, made and let go: the ring's figures.</summary>
+    public int PooledFrames => _pool.Idle;
+    public int LiveFrames => _pool.Live;
+    public long FramesMade => _pool.Allocations;
+    public RingState RingFigures => RingState.Of(_pool);
 
     /// <summary>Wakes every client so each notices a stop.</summary>
     public void WakeAll()

@@ -86,6 +86,10 @@ public sealed class MjpegSink : FrameSink
                 });
             }
         }
+        // The encoded frames' rings beside the pipeline's (the bicubic view's only while someone watches it).
+        state.Rings["jpeg"] = _exchange.RingFigures;
+        if (_bicubic.LiveFrames > 0)
+            state.Rings["jpeg-bicubic"] = _bicubic.RingFigures;
         // Its own clients: the list is shared, and another part may add to it.
         sink.Clients = clients;
         sink.Refused = Refused;
@@ -268,7 +272,6 @@ public sealed class MjpegSink : FrameSink
         {
             exchange.Unregister(client);
             _log.Info($"http: stream client {client.Id} ({client.Remote}) left after {client.Sent} frames, {client.SkippedNow(exchange.Sequence)} skipped");
-            FrameRing.ClientLeft();
             MemoryTrim.Request();
         }
     }

@@ -4,9 +4,9 @@ using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Daemon.Sources;
+using Xunit;
 using ClassSR.Edge.Tests.Imaging;
 using ClassSR.Edge.Tests.Sinks;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Pipeline;
 
@@ -144,7 +144,7 @@ public class FrameOwnershipTests
         ring.Rent().Release();
         Assert.Equal(5, ring.Live); // an hour's window: nothing goes yet
 
-        FrameRing.ClientLeft();
+        Ring.ClientLeft();
         // The next rent sees the departure and starts the short window (other tests' clients may start it again).
         var wait = System.Diagnostics.Stopwatch.StartNew();
         while (ring.Live > 1 + 1 && wait.Elapsed < TimeSpan.FromSeconds(20))
@@ -152,7 +152,7 @@ public class FrameOwnershipTests
             ring.Rent().Release();
             Thread.Sleep(50);
         }
-        Assert.True(wait.Elapsed >= FrameRing.DepartureWindow * 0.9, $"let go after {wait.Elapsed}");
+        Assert.True(wait.Elapsed >= Ring.DepartureWindow * 0.9, $"let go after {wait.Elapsed}");
         Assert.True(ring.Live <= 1 + 1, ring.ToString()); // the one in use a moment ago, and the spare
 
         var again = Enumerable.Range(0, 4).Select(_ => ring.Rent()).ToList();
