@@ -5,10 +5,11 @@ using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Imaging;
-using ClassSR.Edge.Tests.Daemon;
-using ClassSR.Edge.Tests.Imaging;
 using Xunit;
 using Xunit.Abstractions;
+using ClassSR.Edge.Tests.Imaging;
+using ClassSR.Edge.Tests.Sinks;
+using ClassSR.Edge.Tests.Sources;
 
 namespace ClassSR.Edge.Tests.Fuzz;
 
@@ -210,6 +211,81 @@ public class ParserFuzzTests(ITestOutputHelper output)
             }, e => e is HttpRefused);
             // Still serving after all of it.
             Assert.Equal(200, Status(url, seeds[2]));
+        }
+    }
+
+    [Fact]
+    public async Task Http_query_values_in_process()
+    {
+        // The same handlers without a socket: the control server's request handling called with each request's path
+        // and query, as Kestrel would hand them over, so the budget can reach a million (./build.sh fuzz N).
+        await using var served = await ClassSR.Edge.Tests.Sinks.ServedPipeline.StartAsync(
+            new ClassSR.Edge.Tests.Sinks.UnpluggableSource(still: true), token: "SECRET", quality: 70);
+        var server = served.Server;
+        Poll.Until(() => Serve(server, "/snapshot", "token=SECRET") == 200, "the first frame");
+        byte[][] queries = [.. new[] { "view=bicubic&token=SECRET", "action=stream&view=classsr&token=SECRET", "action=snapshot&token=SECRET&view=",
+                "token=SECRET&view=classsr&view=bicubic", "token=SECRET&action=" }
+            .Select(q => Encoding.ASCII.GetBytes(q))];
+        string[] paths = ["/snapshot", "/", "/stream", "/state", "/classes", "/metrics"];
+        int turn = 0;
+        Fuzz("http query in process", queries, Iterations(3000), b =>
+        {
+            var q = new StringBuilder();
+            foreach (byte c in b)
+                q.Append(char.IsAsciiLetterOrDigit((char)c) || c is (byte)'=' or (byte)'&' or (byte)'-' or (byte)'_' ? ((char)c).ToString() : $"%{c:X2}");
+            int status = Serve(server, paths[turn++ % paths.Length], q.ToString());
+            if (status is >= 400 and < 500)
+                throw new HttpRefused($"HTTP {status}");
+            if (status is not (200 or 503))
+                throw new InvalidOperationException($"HTTP {status}");
+        }, e => e is HttpRefused);
+        // Still serving, and no stream client left behind.
+        Assert.Equal(200, Serve(server, "/state", "token=SECRET"));
+        Assert.Empty(served.Mjpeg.Exchange.Clients());
+    }
+
+    /// <summary>
+    /// One GET through <see cref="ControlServer.ServeAsync"/>; an exception a handler lets out is thrown here (Kestrel
+    /// would answer it with 500). A stream is ended once its first part is written, as a client that leaves would.
+    /// </summary>
+    static int Serve(ControlServer server, string path, string query)
+    {
+        var ctx = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        ctx.Request.Method = "GET";
+        ctx.Request.Path = path;
+        ctx.Request.QueryString = new Microsoft.AspNetCore.Http.QueryString("?" + query);
+        using var leave = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+        ctx.RequestAborted = leave.Token;
+        ctx.Response.Body = new LeavesAfterFirstPart(ctx.Response, leave);
+        server.ServeAsync(ctx).GetAwaiter().GetResult();
+        return ctx.Response.StatusCode;
+    }
+
+    /// <summary>A response body that, for a multipart stream, cancels the request once something was written to it.</summary>
+    sealed class LeavesAfterFirstPart(Microsoft.AspNetCore.Http.HttpResponse response, CancellationTokenSource leave) : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            base.Write(buffer, offset, count);
+            Leave();
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancel = default)
+        {
+            await base.WriteAsync(buffer, cancel);
+            Leave();
+        }
+
+        public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancel)
+        {
+            await base.WriteAsync(buffer, offset, count, cancel);
+            Leave();
+        }
+
+        void Leave()
+        {
+            if (response.ContentType?.StartsWith("multipart/", StringComparison.Ordinal) == true)
+                leave.Cancel();
         }
     }
 
