@@ -129,7 +129,7 @@ case "${1:-}" in
   bench)
     mkdir -p artifacts
     deps libgtk-3-0 ffmpeg
-    dotnet run --project src/ClassSR.Edge.Bench -c Release -- "${@:2}" ;;
+    dotnet run --project src/ClassSR.Edge.DevBench -c Release -- "${@:2}" ;;
   fuzz)
     mkdir -p artifacts
     deps

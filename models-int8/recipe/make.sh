@@ -57,8 +57,8 @@ CLI=(dotnet "$ROOT/src/ClassSR.Edge.Cli/bin/Release/net10.0/classsr-edge.dll")
 PEER=
 if [[ -z $QUICK && $SCALE == 4 && -f $SHARED/peers/opencv-dnn-superres/FSRCNN_x4.pb ]]; then
   # OpenCV's FSRCNN_x4 on the same LR, for the card's peer row (the development bench links OpenCV; the product does not).
-  dotnet build "$ROOT/src/ClassSR.Edge.Bench" -c Release -nologo -v q >/dev/null
-  PEER=(dotnet "$ROOT/src/ClassSR.Edge.Bench/bin/Release/net10.0/classsr-edge-bench.dll")
+  dotnet build "$ROOT/src/ClassSR.Edge.DevBench" -c Release -nologo -v q >/dev/null
+  PEER=(dotnet "$ROOT/src/ClassSR.Edge.DevBench/bin/Release/net10.0/classsr-edge-bench.dll")
 fi
 rm -rf "$OUT/eval"; mkdir -p "$OUT/eval"
 for set in "${SETS[@]}"; do

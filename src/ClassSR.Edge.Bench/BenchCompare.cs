@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.Bench;
 
 /// <summary>`bench --compare A.json B.json`: per mode, what changed from A to B.</summary>
 public static class BenchCompare

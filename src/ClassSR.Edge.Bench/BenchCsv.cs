@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.Bench;
 
 /// <summary>Per-frame samples of the timed windows, one row per frame, with the power drawn when it arrived.</summary>
 public static class BenchCsv

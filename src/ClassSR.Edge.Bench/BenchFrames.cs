@@ -6,7 +6,7 @@ using ClassSR.Edge.Evaluation;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.Bench;
 
 /// <summary>
 /// A file source's frames, read into memory before timing so disk reads are not in the figures. With ground
@@ -23,6 +23,10 @@ public sealed class BenchFrames
     public long CorruptFrames { get; init; }
     /// <summary>The rate the file says it was shot at (a y4m header's); 0 for an image folder.</summary>
     public double Fps { get; init; }
+    /// <summary><see cref="Mosaic"/>: each original's luma from its RGB (the SR field's PSNR-Y reference, unrounded).</summary>
+    public double[][]? TruthLuma { get; init; }
+    /// <summary><see cref="Mosaic"/>: each input in RGB, for peers that take RGB (OpenCV).</summary>
+    public byte[][]? InputRgb { get; init; }
 
     public const string GroundTruthText = "the source frames themselves (HR); the pipeline's input is each frame downscaled x4 " +
         "with BicubicResizer (MATLAB imresize bicubic, antialiased); PSNR-Y/SSIM-Y on the BT.601 luma plane, 4-pixel border crop";
@@ -78,6 +82,40 @@ public sealed class BenchFrames
         if (hw < 64 || hh < 64)
             throw new IOException($"{spec}: {hw}x{hh} is too small to downscale x{scale} for ground truth");
         return new BenchFrames { Input = Downscale(frames, scale), Truth = [.. frames], Spec = spec, CorruptFrames = corrupt, Fps = fps };
+    }
+
+    /// <summary>
+    /// The engine bench's frames: 1280x720 originals, each a 4x3 mosaic of 320x240 centre crops of different images in
+    /// <paramref name="dir"/>, the input each one downscaled by <paramref name="scale"/> with our bicubic in RGB.
+    /// </summary>
+    public static BenchFrames Mosaic(string dir, int count, int scale)
+    {
+        const int hw = 1280, hh = 720, cw = 320, ch = 240;
+        var files = Evaluator.ListImages(dir);
+        if (files.Count == 0)
+            throw new IOException($"{dir}: no images");
+        var (input, truth, luma, rgbIn) = (new YuvFrame[count], new YuvFrame[count], new double[count][], new byte[count][]);
+        int next = 0;
+        for (int f = 0; f < count; f++)
+        {
+            var hr = new byte[hw * hh * 3];
+            for (int gy = 0; gy < hh / ch; gy++)
+                for (int gx = 0; gx < hw / cw; gx++)
+                {
+                    var (rgb, w, h) = ImageFile.Load(files[next++ % files.Count]);
+                    int x0 = (w - cw) / 2, y0 = (h - ch) / 2;
+                    for (int y = 0; y < ch; y++)
+                        rgb.AsSpan(((y0 + y) * w + x0) * 3, cw * 3).CopyTo(hr.AsSpan(((gy * ch + y) * hw + gx * cw) * 3));
+                }
+            rgbIn[f] = Evaluator.Downscale(hr, hw, hh, scale);
+            input[f] = new YuvFrame(hw / scale, hh / scale);
+            ColorConvert.RgbToYuv(rgbIn[f], hw / scale, hh / scale, input[f]);
+            truth[f] = new YuvFrame(hw, hh);
+            ColorConvert.RgbToYuv(hr, hw, hh, truth[f]);
+            luma[f] = new double[hw * hh];
+            ColorConvert.RgbToYFloat(hr, hw, hh, luma[f]);
+        }
+        return new BenchFrames { Input = input, Truth = truth, TruthLuma = luma, InputRgb = rgbIn, Spec = $"mosaics of {dir}" };
     }
 
     /// <summary>Each frame downscaled by <paramref name="scale"/> with our MATLAB-compatible bicubic, luma and chroma planes alike (sizes multiples of 8).</summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.Bench;
 
 /// <summary>
 /// The report as one self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched), made from the

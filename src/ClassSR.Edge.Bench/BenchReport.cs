@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using ClassSR.Edge.IO.Thermal;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.Bench;
 
 // The JSON a field benchmark writes (schema "classsr-edge-bench/1", documented in docs/bench-schema.md).
 // A figure that could not be measured is null with a *_missing string saying why, never a zero.
@@ -114,12 +115,6 @@ public sealed class ThermalResult
     public double StartC { get; set; }
     public double MaxC { get; set; }
     public double EndC { get; set; }
-}
-
-public sealed class ThrottleResult
-{
-    public string Raw { get; set; } = "";
-    public List<string> Flags { get; set; } = [];
 }
 
 public sealed class ClassShareFigures

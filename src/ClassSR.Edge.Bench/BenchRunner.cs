@@ -2,17 +2,22 @@ using ClassSR.Edge.IO.Gpio;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.IO.Power;
+using ClassSR.Edge.IO.Thermal;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.Bench;
 
-/// <summary>One configuration the bench times: an engine mode at a precision, under a name.</summary>
-public sealed record BenchMode(string Name, UpscaleMode Mode, Precision Precision)
+/// <summary>One configuration a bench times: an engine mode at a precision, under a name.</summary>
+/// <param name="ReclassifyEvery">As the daemon runs video by default; 1 classifies every frame, as stills run.</param>
+/// <param name="SmallBias">Added to the small branch's logit: the speed setting (see <see cref="EngineOptions.ClassBias"/>).</param>
+public sealed record BenchMode(string Name, UpscaleMode Mode, Precision Precision,
+    int ReclassifyEvery = EngineOptions.VideoReclassifyEvery, float SmallBias = 0)
 {
     /// <summary>Bicubic, each branch alone, large and ClassSR in both precisions, ClassSR with per-branch auto precision.</summary>
     public static readonly BenchMode[] All =
@@ -27,7 +32,19 @@ public sealed record BenchMode(string Name, UpscaleMode Mode, Precision Precisio
         new("classsr-auto", UpscaleMode.ClassSR, Precision.Auto),
     ];
 
+    /// <summary>The engine bench's rows beyond <see cref="All"/>: ClassSR INT8 with the classifier on every frame.</summary>
+    public static readonly BenchMode EveryFrame = new("classsr-int8-every-frame", UpscaleMode.ClassSR, Precision.Int8, ReclassifyEvery: 1);
+
+    /// <summary>ClassSR INT8 at a speed setting: tiles whose predicted loss is up to e^bias the threshold go to the small branch.</summary>
+    public static BenchMode Speed(float bias) => new("classsr-int8-speed", UpscaleMode.ClassSR, Precision.Int8, SmallBias: bias);
+
     public static string Names => string.Join(",", All.Select(m => m.Name));
+
+    /// <summary>The engine options this mode runs with.</summary>
+    public EngineOptions Options(int threads) => new()
+    {
+        Mode = Mode, Precision = Precision, Threads = threads, ReclassifyEvery = ReclassifyEvery, ClassBias = [SmallBias, 0, 0],
+    };
 
     /// <exception cref="FormatException">An unknown name.</exception>
     public static BenchMode[] Parse(string list) =>
@@ -61,7 +78,7 @@ public sealed class BenchOptions
     /// Paced runs: each mode runs with the frame-budget controller off and then on (as NAME+hold) under these options;
     /// disabled: off only.
     /// </summary>
-    public Pipeline.BudgetOptions Budget { get; init; } = Pipeline.BudgetOptions.Off;
+    public BudgetOptions Budget { get; init; } = BudgetOptions.Off;
     /// <summary>A busy loop on one core from the first to the second second of each timed window; null: none.</summary>
     public (double Start, double End)? Load { get; init; }
 }
@@ -184,7 +201,7 @@ public sealed class BenchRunner(BenchOptions options, Func<BenchMode, Upscaler> 
             using var sink = new BenchSink(name, preloaded is null || pacedFps > 0 ? null : preloaded.Delivered, score);
             // The pipeline's own log lines (signal, source ended) would interleave with the bench's; warnings only.
             using var pipeline = new FramePipeline(source, upscaler, [sink], new Log(Console.Error, LogLevel.Warn)) { HoldLastFrameAtEnd = false };
-            pipeline.Budget = hold ? options.Budget : Pipeline.BudgetOptions.Off;
+            pipeline.Budget = hold ? options.Budget : BudgetOptions.Off;
             pipeline.Start();
             cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(options.WarmupSeconds));
 

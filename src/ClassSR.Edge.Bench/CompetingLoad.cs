@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.Bench;
 
 /// <summary>
 /// A busy loop pinned to one core (`taskset -c N sh -c 'while :; do :; done'`): another service taking a core, the

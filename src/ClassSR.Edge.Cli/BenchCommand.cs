@@ -2,7 +2,8 @@ using ClassSR.Edge.IO.Gpio;
 using System.Globalization;
 using System.Text;
 using ClassSR.Edge.Daemon;
-using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.Bench;
+using ClassSR.Edge.IO.Thermal;
 using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.IO.Power;
 using ClassSR.Edge.Engine;
@@ -93,11 +94,12 @@ public static class BenchCommand
         });
         var runner = new BenchRunner(options,
             // As the daemon runs video (see RunCommand.Resolve).
-            m => new Upscaler(models, new EngineOptions
+            m =>
             {
-                Mode = m.Mode, Precision = m.Precision, Threads = options.Threads, ReclassifyEvery = EngineOptions.VideoReclassifyEvery,
-                Reuse = reuse.Reuse, ReuseThreshold = reuse.ReuseThreshold, RefreshEvery = reuse.RefreshEvery,
-            }),
+                var o = m.Options(options.Threads);
+                (o.Reuse, o.ReuseThreshold, o.RefreshEvery) = (reuse.Reuse, reuse.ReuseThreshold, reuse.RefreshEvery);
+                return new Upscaler(models, o);
+            },
             power, marker, new SystemProbe(root), log);
         BenchResult result;
         try

@@ -2,7 +2,7 @@ using ClassSR.Edge.Engine;
 using ClassSR.Edge.Inference;
 using ClassSR.Edge.Models;
 
-namespace ClassSR.Edge.Bench;
+namespace ClassSR.Edge.DevBench;
 
 /// <summary>
 /// Measures what one branch run costs beyond its pixels: each branch is timed on regions from one tile with its halo to

@@ -5,10 +5,9 @@ using ClassSR.Edge.Evaluation;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
 using OpenCvSharp;
-using OpenCvSharp.DnnSuperres;
-using DaemonFrames = ClassSR.Edge.Daemon.Bench.BenchFrames;
+using ClassSR.Edge.Bench;
 
-namespace ClassSR.Edge.Bench;
+namespace ClassSR.Edge.DevBench;
 
 /// <summary>One clip the video bench plays, in stream order: LR frames and, where there are originals, their HR.</summary>
 sealed record VideoClip(string Name, string What, YuvFrame[] Lr, YuvFrame[]? Hr);
@@ -42,7 +41,9 @@ public sealed class VideoResult
 /// </summary>
 static class VideoBench
 {
-    const string LargeFp32 = "large fp32", ClassSrInt8 = "classsr int8", Reuse = "classsr int8 reuse", OpenCv = "opencv fsrcnn_x4";
+    // The bench library's names for the per-frame modes, and ClassSR INT8 with reuse beside them.
+    static readonly BenchMode LargeFp32 = BenchMode.All.Single(m => m.Name == "large-fp32"), ClassSrInt8 = BenchMode.All.Single(m => m.Name == "classsr-int8");
+    const string Reuse = "classsr-int8-reuse";
 
     public static List<VideoResult> Run(string root, string shared, ModelSet set, int threads, double seconds, int rounds, bool openCv)
     {
@@ -53,12 +54,12 @@ static class VideoBench
             Console.WriteLine($"video {clip.Name}: {clip.Lr.Length} frames {clip.Lr[0].Width}x{clip.Lr[0].Height} -> {clip.Lr[0].Width * set.Scale}x{clip.Lr[0].Height * set.Scale}, {clip.What}");
             var runs = new List<ModeRun>
             {
-                new EngineRun(LargeFp32, new Upscaler(set, Options(UpscaleMode.Large, Precision.Fp32, threads, reuse: false)), clip),
-                new EngineRun(ClassSrInt8, new Upscaler(set, Options(UpscaleMode.ClassSR, Precision.Int8, threads, reuse: false)), clip),
-                new EngineRun(Reuse, new Upscaler(set, Options(UpscaleMode.ClassSR, Precision.Int8, threads, reuse: true)), clip),
+                new EngineRun(LargeFp32.Name, new Upscaler(set, Options(LargeFp32, threads, reuse: false)), clip),
+                new EngineRun(ClassSrInt8.Name, new Upscaler(set, Options(ClassSrInt8, threads, reuse: false)), clip),
+                new EngineRun(Reuse, new Upscaler(set, Options(ClassSrInt8, threads, reuse: true)), clip),
             };
             if (openCv && set.Scale == 4)
-                runs.Add(new OpenCvRun(Path.Combine(shared, "peers", "opencv-dnn-superres", "FSRCNN_x4.pb"), clip, threads));
+                runs.Add(new OpenCvRun(new OpenCvPeer(shared, threads), clip));
             foreach (var r in runs)
                 r.Quality();
             for (int round = 0; round < rounds; round++)
@@ -85,15 +86,17 @@ static class VideoBench
         return results;
     }
 
-    static EngineOptions Options(UpscaleMode mode, Precision precision, int threads, bool reuse) => new()
+    static EngineOptions Options(BenchMode mode, int threads, bool reuse)
     {
-        Mode = mode, Precision = precision, Threads = threads, Reuse = reuse, ReclassifyEvery = EngineOptions.VideoReclassifyEvery,
-    };
+        var o = mode.Options(threads);
+        o.Reuse = reuse;
+        return o;
+    }
 
     static void Summarise(VideoResult r)
     {
         VideoModeResult? Get(string n) => r.Modes.FirstOrDefault(m => m.Name == n);
-        var (lf, off, on, cv) = (Get(LargeFp32), Get(ClassSrInt8), Get(Reuse), Get(OpenCv));
+        var (lf, off, on, cv) = (Get(LargeFp32.Name), Get(ClassSrInt8.Name), Get(Reuse), Get(OpenCvPeer.Name));
         if (lf is null || off is null || on is null)
             return;
         var d = r.Summary;
@@ -120,9 +123,9 @@ static class VideoBench
         string? tree = TreeY4m(root, shared);
         if (tree != null)
         {
-            var own = DaemonFrames.Load(tree, groundTruth: false, maxFrames: 10_000);
+            var own = BenchFrames.Load(tree, groundTruth: false, maxFrames: 10_000);
             yield return new VideoClip("tree", "tree.avi as LR (a real still camera, leaves in wind, Cinepak)", own.Input, null);
-            var hr = DaemonFrames.Load(tree, groundTruth: true, maxFrames: 10_000, scale);
+            var hr = BenchFrames.Load(tree, groundTruth: true, maxFrames: 10_000, scale);
             yield return new VideoClip("tree-hr", $"tree.avi as HR, LR by our bicubic x{scale}", hr.Input, hr.Truth);
         }
         else
@@ -135,14 +138,14 @@ static class VideoBench
             synthetic[i] = new YuvFrame(hw, hh);
             SyntheticSource.Render(i, synthetic[i]);
         }
-        yield return new VideoClip("synthetic", $"the daemon's synthetic scene rendered at 1280x720, LR by our bicubic x{scale}", DaemonFrames.Downscale(synthetic, scale), synthetic);
+        yield return new VideoClip("synthetic", $"the daemon's synthetic scene rendered at 1280x720, LR by our bicubic x{scale}", BenchFrames.Downscale(synthetic, scale), synthetic);
 
         string b100 = Path.Combine(shared, "datasets", "test", "B100");
         if (!Directory.Exists(b100))
             yield break;
         var (canvas, cw, ch) = Mosaic(b100, 8, 3);
         var still = Window(canvas, cw, 0, hw, hh);
-        var stillLr = DaemonFrames.Downscale([still], scale)[0];
+        var stillLr = BenchFrames.Downscale([still], scale)[0];
         var rng = new Random(1);
         var noisy = new YuvFrame[frames];
         for (int i = 0; i < frames; i++)
@@ -157,7 +160,7 @@ static class VideoBench
         for (int i = 0; i < frames; i++)
             pan[i] = Window(canvas, cw, 4 * i, hw, hh);
         yield return new VideoClip("pan", "a 1280x720 window sliding 4 HR pixels a frame across a B100 mosaic: every cell changes",
-            DaemonFrames.Downscale(pan, scale), pan);
+            BenchFrames.Downscale(pan, scale), pan);
     }
 
     /// <summary>tree.avi decoded by ffmpeg into artifacts/video (git-ignored), as ../shared/README.md says.</summary>
@@ -269,8 +272,7 @@ static class VideoBench
 
         public virtual VideoModeResult Finish()
         {
-            var s = _roundFps.Order().ToArray();
-            Result.Fps = s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+            Result.Fps = EngineBench.Median(_roundFps);
             Result.MsPerFrame = 1000 / Result.Fps;
             return Result;
         }
@@ -327,29 +329,16 @@ static class VideoBench
     /// <summary>OpenCV's FSRCNN on every frame (it has no notion of reuse); BGR inputs made before timing.</summary>
     sealed class OpenCvRun : ModeRun
     {
-        readonly DnnSuperResImpl _sr = new();
+        readonly OpenCvPeer _peer;
         readonly Mat[] _ins;
-        readonly Mat _output = new();
 
-        public OpenCvRun(string pb, VideoClip clip, int threads) : base(OpenCv, clip)
+        public OpenCvRun(OpenCvPeer peer, VideoClip clip) : base(OpenCvPeer.Name, clip)
         {
-            Cv2.SetNumThreads(threads);
-            _sr.ReadModel(pb);
-            _sr.SetModel("fsrcnn", 4);
-            _ins = [.. clip.Lr.Select(ToBgr)];
+            _peer = peer;
+            _ins = [.. clip.Lr.Select(OpenCvPeer.FromYuv)];
         }
 
-        static Mat ToBgr(YuvFrame f)
-        {
-            var rgb = new byte[f.Width * f.Height * 3];
-            ColorConvert.YuvToRgb(f, rgb);
-            for (int p = 0; p < rgb.Length; p += 3) (rgb[p], rgb[p + 2]) = (rgb[p + 2], rgb[p]);
-            var m = new Mat(f.Height, f.Width, MatType.CV_8UC3);
-            System.Runtime.InteropServices.Marshal.Copy(rgb, 0, m.Data, rgb.Length);
-            return m;
-        }
-
-        protected override void Frame(int i) => _sr.Upsample(_ins[i], _output);
+        protected override void Frame(int i) => _peer.Upsample(_ins[i]);
 
         public override void Quality()
         {
@@ -359,13 +348,9 @@ static class VideoBench
             var y = new YuvFrame(Clip.Lr[0].Width * 4, Clip.Lr[0].Height * 4);
             for (int i = 0; i < _ins.Length; i++)
             {
-                _sr.Upsample(_ins[i], _output);
-                int w = _output.Width, h = _output.Height;
-                var rgb = new byte[w * h * 3];
-                System.Runtime.InteropServices.Marshal.Copy(_output.Data, rgb, 0, rgb.Length);
-                for (int p = 0; p < rgb.Length; p += 3) (rgb[p], rgb[p + 2]) = (rgb[p + 2], rgb[p]);
-                ColorConvert.RgbToYuv(rgb, w, h, y);
-                psnr.Add(Metrics.MseY(y.Y, hr[i].Y, w, h));
+                _peer.Upsample(_ins[i]);
+                ColorConvert.RgbToYuv(_peer.OutputRgb(), _peer.Width, _peer.Height, y);
+                psnr.Add(Metrics.MseY(y.Y, hr[i].Y, _peer.Width, _peer.Height));
             }
             Result.Psnr = psnr.Value;
         }
@@ -373,8 +358,7 @@ static class VideoBench
         public override void Dispose()
         {
             foreach (var m in _ins) m.Dispose();
-            _output.Dispose();
-            _sr.Dispose();
+            _peer.Dispose();
         }
     }
 }

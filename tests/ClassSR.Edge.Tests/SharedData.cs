@@ -1,5 +1,5 @@
-using ClassSR.Edge.Tests.Imaging;
 using Xunit;
+using ClassSR.Edge.Tests.Imaging;
 
 namespace ClassSR.Edge.Tests;
 

@@ -56,7 +56,7 @@ public sealed class FramePipeline : IDisposable
     volatile FrameBudget? _budgetView;
     volatile string? _holdCause;
     long _holdSince;
-    readonly HoldCause _cause = new(new Bench.SystemProbe());
+    readonly HoldCause _cause = new(new IO.Thermal.SystemProbe());
 
     public FramePipeline(IFrameSource source, Upscaler upscaler, IEnumerable<FrameSink> sinks, Log log)
     {

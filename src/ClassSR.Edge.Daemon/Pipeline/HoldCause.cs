@@ -1,5 +1,5 @@
 using System.Globalization;
-using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.IO.Thermal;
 
 namespace ClassSR.Edge.Daemon.Pipeline;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ClassSR.Edge.IO.Power;
 
-namespace ClassSR.Edge.Daemon.Bench;
+namespace ClassSR.Edge.IO.Thermal;
 
 /// <summary>A thermal zone's name and temperature.</summary>
 public readonly record struct ZoneTemperature(string Zone, double Celsius);
@@ -76,4 +76,11 @@ public sealed class SystemProbe(string root = "/", Func<string, string[], string
             Flags = [.. ThrottleBits.Where(b => (v & (1u << b.Bit)) != 0).Select(b => b.Flag)],
         };
     }
+}
+
+/// <summary>`vcgencmd get_throttled` decoded: the raw word and the names of the bits set.</summary>
+public sealed class ThrottleResult
+{
+    public string Raw { get; set; } = "";
+    public List<string> Flags { get; set; } = [];
 }

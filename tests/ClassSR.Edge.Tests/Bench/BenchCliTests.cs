@@ -1,9 +1,9 @@
 using System.Text.Json;
-using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.Bench;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Bench;
 

@@ -2,10 +2,10 @@ using ClassSR.Edge.IO.Gpio;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.Bench;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Bench;
 

@@ -1,14 +1,16 @@
 using ClassSR.Edge.IO.Gpio;
 using System.Diagnostics;
 using System.Text.Json;
-using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.Bench;
+using ClassSR.Edge.IO.Thermal;
 using ClassSR.Edge.Daemon.Config;
 using ClassSR.Edge.IO.Power;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
+using Xunit;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
+using ClassSR.Edge.Tests.Sources;
 
 namespace ClassSR.Edge.Tests.Bench;
 
@@ -93,7 +95,7 @@ public class BenchRunnerTests
         string dir = TestImages.TemporaryDirectory();
         var picture = new YuvFrame(128, 96);
         ColorConvert.RgbToYuv(TestImages.Synthetic(128, 96), 128, 96, picture);
-        string y4m = new ClassSR.Edge.Tests.Daemon.Y4mFile(128, 96, "30:1").Frame(16).Frame(16, truncateTo: 100).Frame(picture)
+        string y4m = new ClassSR.Edge.Tests.Sources.Y4mFile(128, 96, "30:1").Frame(16).Frame(16, truncateTo: 100).Frame(picture)
             .Save(dir, "black.y4m");
         var r = BenchTestData.Run(y4m, new PowerChoice(null, "none here"), modes: "bicubic").Report;
         var q = r.Modes[0].Quality!;

@@ -1,13 +1,14 @@
 using ClassSR.Edge.IO.Gpio;
 using ClassSR.Edge.Daemon;
-using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.Bench;
+using ClassSR.Edge.IO.Thermal;
 using ClassSR.Edge.IO.Power;
 using ClassSR.Edge.IO.Power.Ina219;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
-using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
+using ClassSR.Edge.Tests.Sources;
 
 namespace ClassSR.Edge.Tests.Bench;
 

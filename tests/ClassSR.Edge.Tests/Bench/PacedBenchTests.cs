@@ -1,10 +1,11 @@
 using ClassSR.Edge.Daemon;
-using ClassSR.Edge.Daemon.Bench;
+using ClassSR.Edge.Bench;
+using ClassSR.Edge.IO.Thermal;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Engine;
+using Xunit;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Bench;
 

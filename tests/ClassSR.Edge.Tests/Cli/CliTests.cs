@@ -1,7 +1,7 @@
 using ClassSR.Edge.Imaging;
+using Xunit;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Cli;
 

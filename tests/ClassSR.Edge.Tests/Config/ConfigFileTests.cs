@@ -8,11 +8,11 @@ using ClassSR.Edge.Daemon.Panel;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Config;
 
 public class ConfigFileTests
 {

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using ClassSR.Edge.Cli;
 using ClassSR.Edge.Daemon.Config;
-using ClassSR.Edge.Tests.Cli;
 using Xunit;
+using ClassSR.Edge.Tests.Cli;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Config;
 
 /// <summary>The options table: each option declared once, with a flag, a config key, a default and a check, reached from both bindings.</summary>
 public class OptionTableTests

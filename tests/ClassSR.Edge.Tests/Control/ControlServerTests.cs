@@ -4,9 +4,9 @@ using System.Text.Json;
 using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Daemon.Sources;
+using Xunit;
 using ClassSR.Edge.Tests.Imaging;
 using ClassSR.Edge.Tests.Sinks;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Control;
 

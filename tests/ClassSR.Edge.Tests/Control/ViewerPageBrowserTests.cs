@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Xunit;
 using ClassSR.Edge.Tests.Bench;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
-namespace ClassSR.Edge.Tests.Sinks;
+namespace ClassSR.Edge.Tests.Control;
 
 /// <summary>The viewer page (Control/viewer.html) in headless Chromium against a running daemon.</summary>
 public partial class ViewerPageBrowserTests

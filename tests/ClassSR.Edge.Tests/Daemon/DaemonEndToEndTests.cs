@@ -6,10 +6,11 @@ using System.Text.Json;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
+using ClassSR.Edge.Tests.Sources;
 
 namespace ClassSR.Edge.Tests.Daemon;
 

@@ -2,10 +2,11 @@ using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
+using ClassSR.Edge.Tests.Sources;
 
 namespace ClassSR.Edge.Tests.Daemon;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Deploy;
 

@@ -1,8 +1,9 @@
 using ClassSR.Edge.Imaging;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
+using ClassSR.Edge.Tests.Sources;
 
 namespace ClassSR.Edge.Tests.Deploy;
 

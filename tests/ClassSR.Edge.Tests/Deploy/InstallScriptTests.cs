@@ -1,6 +1,6 @@
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Deploy;
 

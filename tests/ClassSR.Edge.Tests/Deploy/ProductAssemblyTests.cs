@@ -27,7 +27,7 @@ public class ProductAssemblyTests
     public void No_simulated_device_is_in_the_product_and_no_product_assembly_references_the_test_support()
     {
         var product = Product();
-        Assert.Equal(["ClassSR.Edge", "ClassSR.Edge.Daemon", "ClassSR.Edge.IO", "classsr-edge"], product.Select(a => a.GetName().Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["ClassSR.Edge", "ClassSR.Edge.Bench", "ClassSR.Edge.Daemon", "ClassSR.Edge.IO", "classsr-edge"], product.Select(a => a.GetName().Name).Order(StringComparer.Ordinal));
         foreach (var a in product)
         {
             var simulated = a.GetTypes().Where(t => t.Name.StartsWith("Simulated", StringComparison.Ordinal) || t.Name == "BoardModel").Select(t => t.FullName);

@@ -1,8 +1,8 @@
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
-using ClassSR.Edge.Tests.Imaging;
 using Xunit;
+using ClassSR.Edge.Tests.Imaging;
 
 namespace ClassSR.Edge.Tests.Engine;
 

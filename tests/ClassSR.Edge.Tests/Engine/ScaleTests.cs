@@ -3,10 +3,10 @@ using ClassSR.Edge.Evaluation;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Models;
 using System.Text.Json;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Engine;
 

@@ -1,6 +1,6 @@
 using ClassSR.Edge.Models;
-using ClassSR.Edge.Tests.Imaging;
 using Xunit;
+using ClassSR.Edge.Tests.Imaging;
 
 namespace ClassSR.Edge.Tests.Engine;
 

@@ -3,8 +3,8 @@ using ClassSR.Edge.Evaluation;
 using ClassSR.Edge.Imaging;
 using ClassSR.Edge.Inference;
 using ClassSR.Edge.Models;
-using ClassSR.Edge.Tests.Imaging;
 using Xunit;
+using ClassSR.Edge.Tests.Imaging;
 
 namespace ClassSR.Edge.Tests.Engine;
 

@@ -1,8 +1,8 @@
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Evaluation;
+using Xunit;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Evaluation;
 

@@ -3,8 +3,9 @@ using ClassSR.Edge.IO.Framebuffer;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Imaging;
 using Xunit;
+using ClassSR.Edge.Tests.Sinks;
 
-namespace ClassSR.Edge.Tests.Devices;
+namespace ClassSR.Edge.Tests.Framebuffer;
 
 public class FramebufferTests
 {

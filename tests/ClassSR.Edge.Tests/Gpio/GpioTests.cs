@@ -4,12 +4,12 @@ using ClassSR.Edge.IO.Gpio;
 using ClassSR.Edge.Daemon.Panel;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
+using Xunit;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
 using ClassSR.Edge.Tests.Sinks;
-using Xunit;
 
-namespace ClassSR.Edge.Tests.Devices;
+namespace ClassSR.Edge.Tests.Gpio;
 
 public class GpioTests
 {

@@ -1,7 +1,7 @@
 using ClassSR.Edge.Inference;
 using Xunit;
 
-namespace ClassSR.Edge.Tests.Engine;
+namespace ClassSR.Edge.Tests.Inference;
 
 public class CpuFeaturesTests
 {

@@ -1,9 +1,11 @@
 using System.Text.Json;
+using Xunit;
+using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
+using ClassSR.Edge.Tests.Service;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Pipeline;
 
 /// <summary>target_fps and latency_budget in the running daemon: read at start, applied by SIGHUP, a bad value refused by name.</summary>
 public class BudgetReloadTests

@@ -1,7 +1,7 @@
 using ClassSR.Edge.Daemon.Pipeline;
 using Xunit;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Pipeline;
 
 public class FrameSlotLosslessTests
 {

@@ -1,10 +1,11 @@
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Imaging;
-using ClassSR.Edge.Tests.Imaging;
 using Xunit;
+using ClassSR.Edge.Tests.Imaging;
+using ClassSR.Edge.Tests.Sources;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Pipeline;
 
 /// <summary>The per-frame work of the capture side must not allocate: a board's GC pauses would show as dropped frames.</summary>
 public class HotPathAllocationTests

@@ -3,9 +3,9 @@ using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
+using Xunit;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Sinks;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Pipeline;
 

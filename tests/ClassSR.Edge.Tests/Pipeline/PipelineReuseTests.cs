@@ -2,11 +2,11 @@ using ClassSR.Edge.Daemon;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Engine;
 using ClassSR.Edge.Models;
+using Xunit;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Sinks;
-using Xunit;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Pipeline;
 
 /// <summary>The pipeline's part in temporal reuse: what the engine cached never outlives the stream it came from.</summary>
 public class PipelineReuseTests

@@ -6,9 +6,9 @@ using ClassSR.Edge.IO.Power.Ina3221;
 using ClassSR.Edge.IO.Power.PiPmic;
 using ClassSR.Edge.IO.Power.PowerSupply;
 using ClassSR.Edge.IO.Power.Rapl;
+using Xunit;
 using ClassSR.Edge.Tests.Bench;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Power;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Xunit;
 using ClassSR.Edge.Tests.Cli;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Service;
 
 /// <summary>Skipped, visibly, where systemd's tools are not installed (they are not a build dependency).</summary>
 public sealed class NeedsSystemdAnalyzeFactAttribute : FactAttribute

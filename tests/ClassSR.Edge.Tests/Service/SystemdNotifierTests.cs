@@ -1,11 +1,12 @@
 using System.Net.Sockets;
 using System.Text;
 using ClassSR.Edge.Daemon.Service;
+using Xunit;
+using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Service;
 
 public class SystemdNotifierTests
 {

@@ -7,10 +7,10 @@ using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Daemon.Sinks;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Engine;
+using Xunit;
 using ClassSR.Edge.Tests.Daemon;
 using ClassSR.Edge.Tests.Engine;
 using ClassSR.Edge.Tests.Imaging;
-using Xunit;
 
 namespace ClassSR.Edge.Tests.Sinks;
 

@@ -3,7 +3,7 @@ using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Imaging;
 using Xunit;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Sources;
 
 public class SyntheticSourceTests
 {

@@ -2,7 +2,7 @@ using System.Text;
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Imaging;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Sources;
 
 /// <summary>Writes y4m test streams, optionally with damage, frame by frame.</summary>
 internal sealed class Y4mFile

@@ -1,9 +1,9 @@
 using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Imaging;
-using ClassSR.Edge.Tests.Imaging;
 using Xunit;
+using ClassSR.Edge.Tests.Imaging;
 
-namespace ClassSR.Edge.Tests.Daemon;
+namespace ClassSR.Edge.Tests.Sources;
 
 public class Y4mSourceTests
 {

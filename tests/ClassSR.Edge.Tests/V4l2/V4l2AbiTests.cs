@@ -2,7 +2,7 @@ using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.IO.V4l2;
 using Xunit;
 
-namespace ClassSR.Edge.Tests.Devices;
+namespace ClassSR.Edge.Tests.V4l2;
 
 /// <summary>The struct layouts and ioctl numbers against linux/videodev2.h on 64-bit Linux.</summary>
 public unsafe class V4l2AbiTests

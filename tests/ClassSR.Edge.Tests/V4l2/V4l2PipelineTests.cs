@@ -6,10 +6,11 @@ using ClassSR.Edge.Daemon;
 using ClassSR.Edge.IO.V4l2;
 using ClassSR.Edge.Daemon.Pipeline;
 using ClassSR.Edge.Engine;
-using ClassSR.Edge.Tests.Engine;
 using Xunit;
+using ClassSR.Edge.Tests.Cli;
+using ClassSR.Edge.Tests.Engine;
 
-namespace ClassSR.Edge.Tests.Devices;
+namespace ClassSR.Edge.Tests.V4l2;
 
 /// <summary>Camera and virtual camera in the real pipeline, both simulated.</summary>
 public class V4l2PipelineTests

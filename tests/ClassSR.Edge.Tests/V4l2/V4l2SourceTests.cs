@@ -4,7 +4,7 @@ using ClassSR.Edge.Daemon.Sources;
 using ClassSR.Edge.Imaging;
 using Xunit;
 
-namespace ClassSR.Edge.Tests.Devices;
+namespace ClassSR.Edge.Tests.V4l2;
 
 /// <summary>The capture source driving the simulated camera through the same ioctls a real one gets.</summary>
 public class V4l2SourceTests
