@@ -39,7 +39,9 @@ public sealed class Ring<T>(string name, Func<T> make, int spares, TimeSpan? dec
     readonly Stack<T> _free = new();
     readonly long _windowTicks = (long)((decayWindow ?? Ring.DecayWindow).TotalSeconds * Stopwatch.Frequency);
     long _windowEnds = Stopwatch.GetTimestamp() + (long)((decayWindow ?? Ring.DecayWindow).TotalSeconds * Stopwatch.Frequency);
-    int _live, _leastIdle, _departuresSeen;
+    int _live, _leastIdle;
+    // Departures before this ring was made are not its own: they must not shorten its first window.
+    int _departuresSeen = Ring.Departures;
     long _allocations, _released;
 
     public string Name => name;

@@ -88,7 +88,7 @@ public sealed class MjpegSink : FrameSink
         }
         // The encoded frames' rings beside the pipeline's (the bicubic view's only while someone watches it).
         state.Rings["jpeg"] = _exchange.RingFigures;
-        if (_bicubic.LiveFrames > 0)
+        if (_bicubic.HasClients || _bicubic.PooledFrames > 0)
             state.Rings["jpeg-bicubic"] = _bicubic.RingFigures;
         // Its own clients: the list is shared, and another part may add to it.
         sink.Clients = clients;

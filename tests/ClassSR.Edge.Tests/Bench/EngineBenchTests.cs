@@ -7,6 +7,7 @@ using Xunit;
 
 namespace ClassSR.Edge.Tests.Bench;
 
+[Collection(BenchCollection.Name)]
 public class EngineBenchTests
 {
     /// <summary>Five different pictures, bigger than a mosaic's 320x240 crop, saved as PNG.</summary>
