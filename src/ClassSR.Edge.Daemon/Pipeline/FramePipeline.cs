@@ -462,7 +462,9 @@ public sealed class FramePipeline : IDisposable
     HoldState HoldSnapshot(long now)
     {
         var o = _budgetOptions;
-        var b = _budgetView;
+        // Turned off by a reload: the controller goes at the next frame, and /state says so at once rather than show
+        // the old controller's level beside the new target (seen with the shipped models' slower frames).
+        var b = o.BudgetFor(_source.Fps) is null ? null : _budgetView;
         var dial = b?.Dial ?? QualityDial.Full;
         double fps = o.TargetFps ?? _source.Fps;
         return new HoldState
