@@ -36,9 +36,14 @@ public sealed record BenchMode(string Name, UpscaleMode Mode, Precision Precisio
     public static readonly BenchMode EveryFrame = new("classsr-int8-every-frame", UpscaleMode.ClassSR, Precision.Int8, ReclassifyEvery: 1);
 
     /// <summary>ClassSR INT8 at a speed setting: tiles whose predicted loss is up to e^bias the threshold go to the small branch.</summary>
-    public static BenchMode Speed(float bias) => new("classsr-int8-speed", UpscaleMode.ClassSR, Precision.Int8, SmallBias: bias);
+    public static BenchMode Speed(float bias) => new(SpeedName, UpscaleMode.ClassSR, Precision.Int8, SmallBias: bias);
+
+    public const string SpeedName = "classsr-int8-speed";
 
     public static string Names => string.Join(",", All.Select(m => m.Name));
+
+    /// <summary>One of <see cref="All"/> by its name; null for another.</summary>
+    public static BenchMode? Named(string name) => All.FirstOrDefault(m => m.Name == name);
 
     /// <summary>The engine options this mode runs with.</summary>
     public EngineOptions Options(int threads) => new()
@@ -49,7 +54,7 @@ public sealed record BenchMode(string Name, UpscaleMode Mode, Precision Precisio
     /// <exception cref="FormatException">An unknown name.</exception>
     public static BenchMode[] Parse(string list) =>
         [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n =>
-            All.FirstOrDefault(m => m.Name == n) ?? throw new FormatException($"--modes: '{n}' is not one of {Names}"))];
+            Named(n) ?? throw new FormatException($"--modes: '{n}' is not one of {Names}"))];
 }
 
 public sealed class BenchOptions

@@ -174,9 +174,8 @@ public static class EngineBench
     public static Dictionary<string, double> Summary(List<EngineModeResult> rs, GemmPeakResult peak, EngineModeResult? peer)
     {
         var d = new Dictionary<string, double>();
-        EngineModeResult? Get(BenchMode m) => rs.FirstOrDefault(r => r.Name == m.Name);
-        var all = BenchMode.All.ToDictionary(m => m.Name);
-        var (cls, lf, li) = (Get(all["classsr-int8"]), Get(all["large-fp32"]), Get(all["large-int8"]));
+        EngineModeResult? Get(string name) => rs.FirstOrDefault(r => r.Name == name);
+        var (cls, lf, li) = (Get("classsr-int8"), Get("large-fp32"), Get("large-int8"));
         if (cls is null || lf is null || li is null) return d;
         d["classsr_int8_over_large_fp32_fps"] = cls.Fps / lf.Fps;
         d["classsr_int8_over_large_int8_fps"] = cls.Fps / li.Fps;
@@ -186,7 +185,7 @@ public static class EngineBench
         d["classsr_int8_effective_gmacs"] = cls.GmacsPerFrame * cls.Fps;
         d["classsr_int8_fraction_of_int8_peak"] = cls.GmacsPerFrame * cls.Fps / peak.Int8Gmacs;
         d["large_int8_fraction_of_int8_peak"] = li.GmacsPerFrame * li.Fps / peak.Int8Gmacs;
-        if (Get(all["classsr-auto"]) is { } au)
+        if (Get("classsr-auto") is { } au)
         {
             d["classsr_auto_over_large_fp32_fps"] = au.Fps / lf.Fps;
             d["classsr_auto_over_large_int8_fps"] = au.Fps / li.Fps;
@@ -198,7 +197,7 @@ public static class EngineBench
             d["classsr_int8_over_opencv_fps"] = cls.Fps / peer.Fps;
             d["classsr_minus_opencv_db"] = cls.Psnr - peer.Psnr;
         }
-        if (rs.FirstOrDefault(r => r.Name == BenchMode.Speed(1).Name) is { } speed)
+        if (Get(BenchMode.SpeedName) is { } speed)
         {
             d["classsr_int8_speed_over_large_fp32_fps"] = speed.Fps / lf.Fps;
             d["classsr_int8_speed_minus_large_int8_db"] = speed.Psnr - li.Psnr;

@@ -42,7 +42,7 @@ public sealed class VideoResult
 static class VideoBench
 {
     // The bench library's names for the per-frame modes, and ClassSR INT8 with reuse beside them.
-    static readonly BenchMode LargeFp32 = BenchMode.All.Single(m => m.Name == "large-fp32"), ClassSrInt8 = BenchMode.All.Single(m => m.Name == "classsr-int8");
+    static readonly BenchMode LargeFp32 = BenchMode.Named("large-fp32")!, ClassSrInt8 = BenchMode.Named("classsr-int8")!;
     const string Reuse = "classsr-int8-reuse";
 
     public static List<VideoResult> Run(string root, string shared, ModelSet set, int threads, double seconds, int rounds, bool openCv)

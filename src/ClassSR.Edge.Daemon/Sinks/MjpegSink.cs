@@ -115,8 +115,8 @@ public sealed class MjpegSink : FrameSink
             // Nobody has watched the split view for a while: its output-sized frame and JPEGs (about 2 MB at 1280x720)
             // go back, so one look at the split view does not cost memory for the rest of the run.
             _bicubicView.Release();
+            // Trims the allocator too.
             _bicubic.DropPooled();
-            MemoryTrim.Request();
         }
     }
 
