@@ -74,21 +74,24 @@ long_soak() {
   python3 src/ClassSR.Edge.Bench/soak_clients.py $port "$sock" "$SECS" > /tmp/classsr-soak-clients.txt &
   local clients=$! step=$((SECS >= 600 ? 60 : (SECS >= 10 ? SECS / 10 : 1))) t=0 samples=""
   local t0; t0=$(date +%s)
-  printf '%8s %8s %8s %8s %10s %8s %14s\n' "t s" "RSS MB" "fps" "drops" "processed" "clients" "ring frames"
+  printf '%8s %8s %8s %8s %10s %8s %14s %8s %8s\n' "t s" "RSS MB" "fps" "drops" "processed" "clients" "ring frames" "heap MB" "threads"
   while ((t < SECS)); do
     sleep $((t0 + t + step - $(date +%s))) 2>/dev/null || true
     t=$(( $(date +%s) - t0 ))
     kill -0 $pid 2>/dev/null || { echo "soak: the daemon died at ${t} s"; tail -5 /tmp/classsr-soak.log; exit 1; }
-    local rss state fps drops processed nclients rings
+    local rss state figures
     rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' /proc/$pid/status)
     state=$(curl -s --max-time 5 "http://127.0.0.1:$port/state" || echo '{}')
-    fps=$(echo "$state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print("%.1f" % s["fps"]["processed"])' 2>/dev/null || echo "-")
-    drops=$(echo "$state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(s["drops"].values()))' 2>/dev/null || echo "-")
-    processed=$(echo "$state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["frames"]["processed"])' 2>/dev/null || echo "-")
-    nclients=$(echo "$state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["clients"]))' 2>/dev/null || echo "-")
-    # Frames each ring holds (captured+upscaled) and frames made so far: a step in RSS that is the ring shows here.
-    rings=$(echo "$state" | python3 -c 'import json,sys; r=json.load(sys.stdin)["rings"]; print("%d+%d/%d" % (r["captured"]["frames"], r["upscaled"]["frames"], r["captured"]["made"] + r["upscaled"]["made"]))' 2>/dev/null || echo "-")
-    printf '%8d %8s %8s %8s %10s %8s %14s\n' "$t" "$rss" "$fps" "$drops" "$processed" "$nclients" "$rings"
+    # From /state: fps, drops, frames, clients; the frames each ring holds (captured+upscaled) and frames made so far,
+    # so a step in RSS that is the ring shows here; and the managed heap's committed MB and the thread count, so a
+    # growth outside the rings can be told apart (managed or native).
+    figures=$(echo "$state" | python3 -c 'import json,sys
+s = json.load(sys.stdin); r = s["rings"]; m = s.get("memory") or {}
+print("%.1f %d %d %d %d+%d/%d %s %s" % (s["fps"]["processed"], sum(s["drops"].values()), s["frames"]["processed"], len(s["clients"]),
+    r["captured"]["frames"], r["upscaled"]["frames"], r["captured"]["made"] + r["upscaled"]["made"],
+    m.get("managedCommittedMb", "-"), m.get("threads", "-")))' 2>/dev/null || echo "- - - - - - -")
+    # shellcheck disable=SC2086
+    printf '%8d %8s %8s %8s %10s %8s %14s %8s %8s\n' "$t" "$rss" $figures
     samples+="$t $rss"$'\n'
   done
   wait $clients || true
@@ -101,6 +104,8 @@ long_soak() {
     END { if (n < 2) { print "too few samples for a slope"; exit }
           b = (n * xy - x * y) / (n * xx - x * x);
           printf "RSS from %d s: %.1f -> %.1f MB, fitted slope %+.2f MB/hour, growth %+.2f%%\n", from, first, last, b * 3600, (last - first) / first * 100 }'
+  # The samples are taken between the minute's joiners (see soak_clients.py); the peak covers the joiners too.
+  echo "RSS peak over the run: $(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/$pid/status) MB"
   echo "daemon log: $(grep -c . /tmp/classsr-soak.log) lines, $(grep -ci ' error' /tmp/classsr-soak.log || true) errors"
   kill $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true

@@ -4,7 +4,7 @@
     python3 soak_clients.py PORT SOCKET_PATH SECONDS
 
 For SECONDS: one /stream viewer and one raw-socket reader that read throughout; a /stream viewer and a socket
-reader that join for 20 s of every minute; a /snapshot every 2 s; one /stream client and one socket client that
+reader that join for 20 s of every minute (from second 30); a /snapshot every 2 s; one /stream client and one socket client that
 connect and never read (the socket one is cut by the daemon after 10 s and comes back each minute). Prints what
 each got and every error at the end. Loopback only; the standard library only.
 """
@@ -72,7 +72,8 @@ def frames(name, duration=None, read=True):
     connect(name, duration, read, open_frames)
 
 
-def every(period, action):
+def every(period, action, offset=0.0):
+    time.sleep(offset)
     while time.monotonic() < end:
         t = time.monotonic()
         action()
@@ -91,12 +92,14 @@ def snapshot():
 threads = [
     threading.Thread(target=stream, args=("viewer",)),
     threading.Thread(target=frames, args=("socket reader",)),
-    threading.Thread(target=every, args=(60, lambda: stream("viewer joining", 20))),
-    threading.Thread(target=every, args=(60, lambda: frames("socket joining", 20))),
+    # Joiners come at second 30 of each minute and are gone by second 50, so the soak's sample at each whole minute
+    # sees the same clients every time (the steady ones), 10 s after the last departure.
+    threading.Thread(target=every, args=(60, lambda: stream("viewer joining", 20), 30)),
+    threading.Thread(target=every, args=(60, lambda: frames("socket joining", 20), 30)),
     threading.Thread(target=every, args=(2, snapshot)),
     threading.Thread(target=stream, args=("stalled stream", None, False)),
     # The daemon cuts a socket client that has not read for 10 s; this one comes back every minute.
-    threading.Thread(target=every, args=(60, lambda: frames("stalled socket", 30, False))),
+    threading.Thread(target=every, args=(60, lambda: frames("stalled socket", 20, False), 30)),
 ]
 for t in threads:
     t.daemon = True

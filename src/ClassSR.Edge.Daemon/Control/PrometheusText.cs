@@ -76,6 +76,15 @@ public static class PrometheusText
             foreach (var (ring, figures) in s.Rings)
                 Sample(b, "classsr_ring_frames_made_total", "ring", ring, figures.Made);
         }
+        if (s.Memory is { } m)
+        {
+            Family(b, "classsr_resident_bytes", "gauge", "Resident memory of the process.");
+            Sample(b, "classsr_resident_bytes", null, null, m.ResidentMb * 1048576);
+            Family(b, "classsr_managed_committed_bytes", "gauge", "Memory the managed heap has committed.");
+            Sample(b, "classsr_managed_committed_bytes", null, null, m.ManagedCommittedMb * 1048576);
+            Family(b, "classsr_threads", "gauge", "Threads of the process.");
+            Sample(b, "classsr_threads", null, null, m.Threads);
+        }
         Family(b, "classsr_stream_clients", "gauge", "Connected /stream clients.");
         Sample(b, "classsr_stream_clients", null, null, s.Clients.Count);
         Family(b, "classsr_uptime_seconds", "gauge", "Seconds since the pipeline started.");

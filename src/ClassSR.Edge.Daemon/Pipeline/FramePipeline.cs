@@ -456,6 +456,7 @@ public sealed class FramePipeline : IDisposable
                 [_captured.Name] = RingState.Of(_captured),
                 [_upscaled.Name] = RingState.Of(_upscaled),
             },
+            Memory = MemoryState.Now(),
         };
     }
 

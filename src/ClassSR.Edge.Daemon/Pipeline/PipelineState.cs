@@ -34,6 +34,53 @@ public sealed class PipelineState
     public Dictionary<string, RingState> Rings { get; init; } = [];
     /// <summary>Each sink's own figures, by stage name.</summary>
     public Dictionary<string, SinkState> Sinks { get; init; } = [];
+    /// <summary>Where the process's memory is: resident in all, the managed heap's share, and threads.</summary>
+    public MemoryState? Memory { get; init; }
+}
+
+/// <summary>
+/// The process's memory, split so a growth can be told apart: the managed heap (frames, JPEGs, Kestrel's objects)
+/// against the rest (ONNX Runtime's arenas, glibc's heap, thread stacks).
+/// </summary>
+public sealed class MemoryState
+{
+    public double ResidentMb { get; init; }
+    /// <summary>Memory the GC has committed (heap, free space in it, and its bookkeeping) after the last collection.</summary>
+    public double ManagedCommittedMb { get; init; }
+    /// <summary>Live objects and free space of the managed heap after the last collection.</summary>
+    public double ManagedHeapMb { get; init; }
+    public double ManagedFragmentedMb { get; init; }
+    public int Threads { get; init; }
+
+    public static MemoryState Now()
+    {
+        var gc = GC.GetGCMemoryInfo();
+        const double Mb = 1024 * 1024;
+        return new MemoryState
+        {
+            ResidentMb = Math.Round(Environment.WorkingSet / Mb, 1),
+            ManagedCommittedMb = Math.Round(gc.TotalCommittedBytes / Mb, 1),
+            ManagedHeapMb = Math.Round(gc.HeapSizeBytes / Mb, 1),
+            ManagedFragmentedMb = Math.Round(gc.FragmentedBytes / Mb, 1),
+            Threads = ThreadCount(),
+        };
+    }
+
+    static int ThreadCount()
+    {
+        try
+        {
+            return Directory.GetDirectories("/proc/self/task").Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
 }
 
 /// <summary>What one sink has done: frames it handled, frames it lost, and its clients where it has any.</summary>

@@ -26,6 +26,7 @@ public class ControlServerTests
         "latencyMs.captureToEncoded", "hold.target", "hold.targetFps", "hold.budgetMs", "hold.achievedFps", "hold.level",
         "hold.maxLevel", "hold.classBias", "hold.deferRefresh", "hold.holding", "hold.lateFrames", "hold.dropped", "hold.cause",
         "clients", "drops.upscale", "drops.encode", "drops.socket", "refused.socket", "refused.http",
+        "memory.residentMb", "memory.managedCommittedMb", "memory.managedHeapMb", "memory.managedFragmentedMb", "memory.threads",
     ];
 
     static readonly string[] ClientFields = ["view", "id", "remote", "fps", "sent", "skipped", "secondsConnected", "captureToSentMs"];
@@ -35,8 +36,8 @@ public class ControlServerTests
         "classsr_cells_reused_ratio", "classsr_class_share", "classsr_clients_refused_total", "classsr_fps", "classsr_frames_captured_total",
         "classsr_frames_dropped_total", "classsr_frames_encoded_total", "classsr_frames_late_total", "classsr_frames_processed_total",
         "classsr_hold_active", "classsr_hold_budget_seconds", "classsr_hold_class_bias", "classsr_hold_level", "classsr_hold_target_fps",
-        "classsr_macs_ratio", "classsr_reuse_cache_resets_total", "classsr_source_corrupt_frames_total", "classsr_source_reopens_total",
-        "classsr_source_signal", "classsr_stage_latency_seconds", "classsr_stream_clients", "classsr_uptime_seconds",
+        "classsr_macs_ratio", "classsr_managed_committed_bytes", "classsr_resident_bytes", "classsr_reuse_cache_resets_total", "classsr_source_corrupt_frames_total", "classsr_source_reopens_total",
+        "classsr_source_signal", "classsr_stage_latency_seconds", "classsr_stream_clients", "classsr_threads", "classsr_uptime_seconds",
     ];
 
     static bool Has(JsonElement e, string path)
@@ -73,6 +74,12 @@ public class ControlServerTests
         foreach (string field in ClientFields)
             Assert.True(Has(streamClient, field), $"/state clients[] lacks {field}");
         Assert.True(root.GetProperty("frames").GetProperty("encoded").GetInt64() > 0, "the MJPEG sink's part");
+        // Memory as the process sees it: the managed heap is a part of the resident set, and the threads include
+        // the capture, upscale and encode threads.
+        var memory = root.GetProperty("memory");
+        double resident = memory.GetProperty("residentMb").GetDouble(), managed = memory.GetProperty("managedCommittedMb").GetDouble();
+        Assert.True(managed > 0 && managed < resident, $"managed {managed} MB of {resident} MB resident");
+        Assert.True(memory.GetProperty("threads").GetInt32() >= 3);
         // The sinks' own parts.
         var sinks = root.GetProperty("sinks");
         Assert.True(sinks.GetProperty("encode").GetProperty("frames").GetInt64() > 0);

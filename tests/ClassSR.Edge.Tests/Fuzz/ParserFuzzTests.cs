@@ -53,37 +53,92 @@ public class ParserFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs <paramref name="parse"/> on mutants of the seeds; <paramref name="expected"/> says which exceptions are the parser's own.</summary>
-    void Fuzz(string name, byte[][] seeds, int iterations, Action<byte[]> parse, Func<Exception, bool> expected)
+    void Fuzz(string name, byte[][] seeds, int iterations, Action<byte[]> parse, Func<Exception, bool> expected) =>
+        Fuzz(name, seeds, iterations, workers: 1, parse, expected);
+
+    /// <summary>
+    /// The same on <paramref name="workers"/> threads at once, for parsers whose inputs mostly wait (a request over a
+    /// socket). The inputs are still made in order from one generator, so input i is the same every run.
+    /// </summary>
+    void Fuzz(string name, byte[][] seeds, int iterations, int workers, Action<byte[]> parse, Func<Exception, bool> expected)
     {
         // Seeded from the name with a fixed hash (string.GetHashCode differs per process): the same inputs every run.
         var rng = new Random(name.Aggregate(17, (h, c) => unchecked(h * 31 + c)) & 0x7fffffff);
-        int ok = 0, refused = 0;
+        int ok = 0, refused = 0, next = 0;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var gate = new Lock();
         foreach (var seed in seeds)
             parse(seed); // the seeds themselves are valid
-        for (int i = 0; i < iterations; i++)
+
+        void Work()
         {
-            var input = Mutate(seeds[rng.Next(seeds.Length)], rng);
-            var sw = Stopwatch.StartNew();
-            try
+            while (true)
             {
-                parse(input);
-                ok++;
+                int i;
+                byte[] input;
+                lock (gate)
+                {
+                    if (next >= iterations || failure != null)
+                        return;
+                    i = next++;
+                    input = Mutate(seeds[rng.Next(seeds.Length)], rng);
+                }
+                try
+                {
+                    if (Try(name, i, input, parse, expected))
+                        Interlocked.Increment(ref ok);
+                    else
+                        Interlocked.Increment(ref refused);
+                }
+                catch (Exception e)
+                {
+                    lock (gate)
+                        failure ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                    return;
+                }
             }
-            catch (Exception e) when (expected(e))
-            {
-                Assert.False(string.IsNullOrWhiteSpace(e.Message), $"{name}: an error without a message");
-                Assert.DoesNotContain(e.Message, c => c == '\0');
-                refused++;
-            }
-            catch (Exception e)
-            {
-                Assert.Fail($"{name}: input {i} ({Convert.ToHexString(input[..Math.Min(input.Length, 64)])}...) threw {e.GetType().Name}: {e.Message}");
-            }
-            if (sw.Elapsed >= PerInput)
-                File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"classsr-fuzz-slow-{name.Replace(' ', '-')}-{i}"), input);
-            Assert.True(sw.Elapsed < PerInput, $"{name}: input {i} took {sw.Elapsed} (saved in the temp folder)");
         }
+
+        if (workers == 1)
+            Work();
+        else
+        {
+            // Threads of their own: blocking the thread pool's would starve the server under test.
+            var threads = Enumerable.Range(0, workers).Select(_ => new Thread(Work) { IsBackground = true }).ToArray();
+            foreach (var t in threads)
+                t.Start();
+            foreach (var t in threads)
+                t.Join();
+        }
+        failure?.Throw();
         output.WriteLine($"fuzz {name}: {iterations} inputs, {ok} parsed, {refused} refused with the parser's error, 0 unexpected");
+    }
+
+    /// <summary>One input: true when it parsed, false when the parser refused it with its own error; anything else fails.</summary>
+    static bool Try(string name, int i, byte[] input, Action<byte[]> parse, Func<Exception, bool> expected)
+    {
+        var sw = Stopwatch.StartNew();
+        bool parsed;
+        try
+        {
+            parse(input);
+            parsed = true;
+        }
+        catch (Exception e) when (expected(e))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(e.Message), $"{name}: an error without a message");
+            Assert.DoesNotContain(e.Message, c => c == '\0');
+            parsed = false;
+        }
+        catch (Exception e)
+        {
+            Assert.Fail($"{name}: input {i} ({Convert.ToHexString(input[..Math.Min(input.Length, 64)])}...) threw {e.GetType().Name}: {e.Message}");
+            throw;
+        }
+        if (sw.Elapsed >= PerInput)
+            File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"classsr-fuzz-slow-{name.Replace(' ', '-')}-{i}"), input);
+        Assert.True(sw.Elapsed < PerInput, $"{name}: input {i} took {sw.Elapsed} (saved in the temp folder)");
+        return parsed;
     }
 
     [Fact]
@@ -108,7 +163,8 @@ public class ParserFuzzTests(ITestOutputHelper output)
         Fuzz("y4m stream", [File.ReadAllBytes(seedPath)], Iterations(600), b =>
         {
             File.WriteAllBytes(path, b);
-            using var y4m = new Y4mSource(path, loop: false, fps: 1000);
+            // Paced at a rate that never waits: the pacer's own test is elsewhere, and a million inputs must not sleep.
+            using var y4m = new Y4mSource(path, loop: false, fps: 1e9);
             y4m.Open();
             var frame = new YuvFrame(y4m.Width, y4m.Height);
             for (int n = 0; n < 16 && y4m.Read(frame, out _, CancellationToken.None); n++) { }
@@ -162,6 +218,9 @@ public class ParserFuzzTests(ITestOutputHelper output)
         jpeg.Dispose();
     }
 
+    /// <summary>Requests in flight at once in the socket fuzzers: within the server's 64 connections.</summary>
+    const int HttpWorkers = 32;
+
     /// <summary>An HTTP refusal (4xx, 501, 505): the server's own answer to a bad request.</summary>
     sealed class HttpRefused(string message) : Exception(message);
 
@@ -183,10 +242,12 @@ public class ParserFuzzTests(ITestOutputHelper output)
             byte[][] seeds = [.. targets.Select(t => Encoding.ASCII.GetBytes($"GET {t} HTTP/1.1\r\nHost: {url.Authority}")),
                 Encoding.ASCII.GetBytes($"GET /state HTTP/1.1\r\nHost: {url.Authority}\r\nAuthorization: Bearer SECRET")];
             Poll.Until(() => Status(url, seeds[0]) == 200, "the first frame");
-            Fuzz("http request", seeds, Iterations(1500), b =>
+            // Most inputs wait (a snapshot for the next frame, a refusal for the server's timeout): many at once, within
+            // the server's connection limit, so a million take minutes rather than hours.
+            Fuzz("http request", seeds, Iterations(1500), HttpWorkers, b =>
             {
                 // 500 is an exception that escaped a handler. 503 is an answer: no bicubic frame yet, or a limit reached.
-                int status = Status(url, b);
+                int status = Judged(url, b);
                 if (status == 500 || status > 505)
                     throw new InvalidOperationException($"HTTP {status}");
                 if (status is >= 400 and < 500 or 501 or 505)
@@ -196,14 +257,14 @@ public class ParserFuzzTests(ITestOutputHelper output)
             byte[][] queries = [.. new[] { "view=bicubic&token=SECRET", "action=stream&view=classsr&token=SECRET", "action=snapshot&token=SECRET&view=" }
                 .Select(q => Encoding.ASCII.GetBytes(q))];
             string[] paths = ["/snapshot", "/", "/stream", "/state", "/classes"];
-            int turn = 0;
-            Fuzz("http query", queries, Iterations(1500), b =>
+            Fuzz("http query", queries, Iterations(1500), HttpWorkers, b =>
             {
                 var q = new StringBuilder();
                 foreach (byte c in b)
                     q.Append(char.IsAsciiLetterOrDigit((char)c) || c is (byte)'=' or (byte)'&' or (byte)'-' or (byte)'_' ? ((char)c).ToString() : $"%{c:X2}");
-                string request = $"GET {paths[turn++ % paths.Length]}?{q} HTTP/1.1\r\nHost: {url.Authority}";
-                int status = Status(url, Encoding.ASCII.GetBytes(request));
+                // The path from the input itself, so input i meets the same handler whichever thread runs it.
+                string request = $"GET {paths[(b.Aggregate(0, (h, c) => unchecked(h * 31 + c)) & 0x7fffffff) % paths.Length]}?{q} HTTP/1.1\r\nHost: {url.Authority}";
+                int status = Judged(url, Encoding.ASCII.GetBytes(request));
                 if (status == 500 || status > 505)
                     throw new InvalidOperationException($"HTTP {status}");
                 if (status is >= 400 and < 500)
@@ -290,12 +351,30 @@ public class ParserFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The server's answer to one request on its content: a 503 for a limit reached (other requests of the fuzzer in
+    /// flight) is asked again, so the outcome of an input does not depend on how many run at once.
+    /// </summary>
+    static int Judged(Uri url, byte[] request)
+    {
+        int status = Status(url, request);
+        for (int retry = 0; status == 503 && retry < 100; retry++)
+        {
+            Thread.Sleep(10);
+            status = Status(url, request);
+        }
+        return status;
+    }
+
+    /// <summary>
     /// Sends one request (its header block ended by a blank line) and returns the status; 400 when the server closes
     /// unanswered. Not half-closed: Kestrel takes a FIN for a client gone and aborts a stream or a waiting snapshot.
     /// </summary>
     static int Status(Uri url, byte[] request)
     {
         using var client = new System.Net.Sockets.TcpClient();
+        // Closed with a reset: a million connections closed gracefully would leave the client's ports in TIME_WAIT
+        // faster than they free up.
+        client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
         client.Connect(url.Host, url.Port);
         client.ReceiveTimeout = 4000;
         var stream = client.GetStream();
@@ -329,7 +408,7 @@ public class ParserFuzzTests(ITestOutputHelper output)
             var rng = new Random(name.Aggregate(17, (h, c) => unchecked(h * 31 + c)) & 0x7fffffff);
             using var camera = new ClassSR.Edge.IO.V4l2.SimulatedV4l2Device(
                 ClassSR.Edge.IO.V4l2.V4l2Abi.CapVideoCapture | ClassSR.Edge.IO.V4l2.V4l2Abi.CapStreaming,
-                [ClassSR.Edge.Daemon.Sources.V4l2CaptureRequest.FourCc(format)], [(160, 120)], fps: 2000);
+                [ClassSR.Edge.Daemon.Sources.V4l2CaptureRequest.FourCc(format)], [(160, 120)], fps: 1e6);
             camera.Dequeued = b =>
             {
                 switch (rng.Next(6))
