@@ -133,6 +133,9 @@ case "${1:-}" in
   fuzz)
     mkdir -p artifacts
     deps
+    # The HTTP fuzzers serve a pipeline, on the recipe's --quick models as in the test command (the shipped ones
+    # without ../shared).
+    [[ ! -d ../shared/datasets ]] || models-int8/recipe/make.sh --quick
     CLASSSR_FUZZ_ITERATIONS=${2:-100000} dotnet test tests/ClassSR.Edge.Tests -c Release --nologo \
       --filter "FullyQualifiedName~ClassSR.Edge.Tests.Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "fuzz |Passed|Failed|error|Error Message" -A1 ;;
   hold)

@@ -69,7 +69,9 @@ soak() {
 long_soak() {
   local port=$((20000 + RANDOM % 20000)) sock
   sock=$(mktemp -u /tmp/classsr-soak-XXXX.sock)
-  start_daemon $port $((SECS + 30)) --frames-socket "$sock" "$@"
+  # The daemon is stopped below, once the clients have gone and the last figures are read; its own limit only
+  # guards against a soak that is itself stuck (the clients take a while to close after the last sample).
+  start_daemon $port $((SECS + 300)) --frames-socket "$sock" "$@"
   grep -m1 "model name" /proc/cpuinfo; echo "cores: $(nproc); $SECS s, clients joining and leaving (soak_clients.py), MALLOC_ARENA_MAX=${SOAK_ARENAS:-1}"
   python3 src/ClassSR.Edge.Bench/soak_clients.py $port "$sock" "$SECS" > /tmp/classsr-soak-clients.txt &
   local clients=$! step=$((SECS >= 600 ? 60 : (SECS >= 10 ? SECS / 10 : 1))) t=0 samples=""
@@ -94,6 +96,8 @@ print("%.1f %d %d %d %d+%d/%d %s %s" % (s["fps"]["processed"], sum(s["drops"].va
     printf '%8d %8s %8s %8s %10s %8s %14s %8s %8s\n' "$t" "$rss" $figures
     samples+="$t $rss"$'\n'
   done
+  # Read while the daemon surely runs: the peak (VmHWM) covers the joiners between samples too.
+  local hwm; hwm=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/$pid/status)
   wait $clients || true
   cat /tmp/classsr-soak-clients.txt
   # Where frames were dropped (a paced source drops at capture when the pipeline falls behind it: the machine).
@@ -105,7 +109,7 @@ print("%.1f %d %d %d %d+%d/%d %s %s" % (s["fps"]["processed"], sum(s["drops"].va
           b = (n * xy - x * y) / (n * xx - x * x);
           printf "RSS from %d s: %.1f -> %.1f MB, fitted slope %+.2f MB/hour, growth %+.2f%%\n", from, first, last, b * 3600, (last - first) / first * 100 }'
   # The samples are taken between the minute's joiners (see soak_clients.py); the peak covers the joiners too.
-  echo "RSS peak over the run: $(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/$pid/status) MB"
+  echo "RSS peak over the run: $hwm MB"
   echo "daemon log: $(grep -c . /tmp/classsr-soak.log) lines, $(grep -ci ' error' /tmp/classsr-soak.log || true) errors"
   kill $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true

@@ -6,7 +6,7 @@ namespace ClassSR.Edge.Imaging;
 /// <summary>Reads and writes image files as interleaved RGB24 (the file boundary; not a per-frame path).</summary>
 public static class ImageFile
 {
-    /// <summary>Decodes a PNG, JPEG or BMP (anything stb_image reads) to RGB24; grayscale is replicated to RGB.</summary>
+    /// <summary>Decodes a PNG, JPEG or BMP, told by its signature, to RGB24; grayscale is replicated to RGB.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ImageFormatException">The file cannot be read or decoded; the message names it.</exception>
     public static (byte[] Rgb, int Width, int Height) Load(string path)
@@ -30,9 +30,15 @@ public static class ImageFile
             throw ImageFormatException.ForFile(path, "file is empty");
 
         // JPEG through libturbojpeg, as camera frames are: stb_image's JPEG reader loops for ever on some damaged files
-        // (one with an APP0 segment longer than the file, found by the parser fuzzing tests).
+        // (one with an APP0 segment longer than the file, found by the parser fuzzing tests). Only PNG and BMP, by
+        // their signatures, reach stb_image: it also takes a JPEG behind fill bytes (FF FF D8 ...), and looped on a
+        // 12-byte one of those, and it would guess at formats we do not claim to read.
         if (data.Length >= 2 && data[0] == 0xFF && data[1] == 0xD8)
             return LoadJpeg(path, data);
+        if (!IsPng(data) && !IsBmp(data))
+            throw ImageFormatException.ForFile(path, "not a PNG, JPEG or BMP file");
+        if (IsPng(data) && OverlongChunk(data) is { } chunk)
+            throw ImageFormatException.ForFile(path, chunk);
         if (DeclaredSize(data) is { } size && (long)size.Width * size.Height > MaxPixels)
             throw ImageFormatException.ForFile(path, $"{size.Width}x{size.Height} is larger than {MaxPixels / (1024 * 1024)} megapixels");
 
@@ -58,13 +64,37 @@ public static class ImageFile
     /// <summary>Decoded images are refused above this many pixels: a damaged header must not ask for gigabytes.</summary>
     public const long MaxPixels = 16L * 1024 * 1024;
 
+    static bool IsPng(byte[] d) => d.AsSpan().StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+
+    /// <summary>
+    /// The first PNG chunk that says it is longer than what is left of the file, or null. stb_image sizes its buffer
+    /// from that length before reading: a 466-byte file whose IDAT says 872 MB made it allocate 1.8 GB.
+    /// </summary>
+    static string? OverlongChunk(byte[] d)
+    {
+        for (long pos = 8; pos + 8 <= d.Length;)
+        {
+            uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan((int)pos));
+            string type = System.Text.Encoding.ASCII.GetString(d, (int)pos + 4, 4);
+            long left = d.Length - pos - 12; // after the length, type and CRC
+            if (length > left)
+                return $"PNG chunk '{new string([.. type.Select(c => char.IsAsciiLetter(c) ? c : '?')])}' declares {length} bytes, the file has {Math.Max(left, 0)} left";
+            if (type == "IEND")
+                return null;
+            pos += 12 + length;
+        }
+        return null;
+    }
+
+    static bool IsBmp(byte[] d) => d.Length >= 2 && d[0] == (byte)'B' && d[1] == (byte)'M';
+
     /// <summary>The size a PNG (IHDR) or BMP (info header) declares, read before decoding; null for other formats.</summary>
     static (long Width, long Height)? DeclaredSize(byte[] d)
     {
-        if (d.Length >= 24 && d[0] == 0x89 && d[1] == (byte)'P' && d[2] == (byte)'N' && d[3] == (byte)'G')
+        if (d.Length >= 24 && IsPng(d))
             return (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(16)),
                 System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(20)));
-        if (d.Length >= 26 && d[0] == (byte)'B' && d[1] == (byte)'M')
+        if (d.Length >= 26 && IsBmp(d))
             return (Math.Abs((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(d.AsSpan(18))),
                 Math.Abs((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(d.AsSpan(22))));
         return null;

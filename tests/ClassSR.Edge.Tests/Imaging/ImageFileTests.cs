@@ -102,4 +102,42 @@ public sealed class ImageFileTests : IDisposable
         var (_, w, h) = ImageFile.Load(good);
         Assert.Equal((24, 16), (w, h));
     }
+
+    [Fact]
+    public void A_jpeg_behind_fill_bytes_and_files_of_no_known_signature_are_refused_at_once()
+    {
+        // Found by the million-input fuzz run: stb_image took FF FF D8 ... for a JPEG and looped on these 12 bytes.
+        string dir = TestImages.TemporaryDirectory();
+        string filled = Path.Combine(dir, "filled.jpg");
+        File.WriteAllBytes(filled, [0xFF, 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0xD8, 0xFF, 0xE0, 0x00, 0x10]);
+        string text = Path.Combine(dir, "notes.png");
+        File.WriteAllText(text, "not an image at all");
+        foreach (string bad in new[] { filled, text })
+        {
+            var e = Assert.Throws<ImageFormatException>(() => ImageFile.Load(bad));
+            Assert.Equal($"cannot decode '{bad}': not a PNG, JPEG or BMP file", e.Message);
+        }
+    }
+
+    [Fact]
+    public void A_png_chunk_longer_than_the_file_is_refused_before_anything_is_allocated_for_it()
+    {
+        // Found by the million-input fuzz run: an IDAT length of 0x34000199 in a 466-byte file, and stb_image
+        // allocated 1.8 GB for it before finding the file short.
+        string dir = TestImages.TemporaryDirectory();
+        string good = Path.Combine(dir, "good.png");
+        ImageFile.Save(good, TestImages.Synthetic(24, 16), 24, 16);
+        var bytes = File.ReadAllBytes(good);
+        int idat = 8 + 12 + 13; // the signature, then IHDR (13 bytes of data)
+        Assert.Equal("IDAT", System.Text.Encoding.ASCII.GetString(bytes, idat + 4, 4));
+        bytes[idat] = 0x34;
+        string bad = Path.Combine(dir, "bad.png");
+        File.WriteAllBytes(bad, bytes);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var e = Assert.Throws<ImageFormatException>(() => ImageFile.Load(bad));
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 1 << 20, "the refusal allocates next to nothing");
+        Assert.Matches($"^cannot decode '{System.Text.RegularExpressions.Regex.Escape(bad)}': PNG chunk 'IDAT' declares [0-9]+ bytes, the file has [0-9]+ left$", e.Message);
+        var (_, w, h) = ImageFile.Load(good);
+        Assert.Equal((24, 16), (w, h));
+    }
 }
