@@ -35,11 +35,12 @@ public static class ImageFile
         // 12-byte one of those, and it would guess at formats we do not claim to read.
         if (data.Length >= 2 && data[0] == 0xFF && data[1] == 0xD8)
             return LoadJpeg(path, data);
-        if (!IsPng(data) && !IsBmp(data))
+        bool png = IsPng(data);
+        if (!png && !IsBmp(data))
             throw ImageFormatException.ForFile(path, "not a PNG, JPEG or BMP file");
-        if (IsPng(data) && OverlongChunk(data) is { } chunk)
+        if (png && OverlongChunk(data) is { } chunk)
             throw ImageFormatException.ForFile(path, chunk);
-        if (DeclaredSize(data) is { } size && (long)size.Width * size.Height > MaxPixels)
+        if (DeclaredSize(data, png) is { } size && (long)size.Width * size.Height > MaxPixels)
             throw ImageFormatException.ForFile(path, $"{size.Width}x{size.Height} is larger than {MaxPixels / (1024 * 1024)} megapixels");
 
         ImageResult image;
@@ -89,11 +90,13 @@ public static class ImageFile
     static bool IsBmp(byte[] d) => d.Length >= 2 && d[0] == (byte)'B' && d[1] == (byte)'M';
 
     /// <summary>The size a PNG (IHDR) or BMP (info header) declares, read before decoding; null for other formats.</summary>
-    static (long Width, long Height)? DeclaredSize(byte[] d)
+    static (long Width, long Height)? DeclaredSize(byte[] d, bool png)
     {
-        if (d.Length >= 24 && IsPng(d))
-            return (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(16)),
-                System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(20)));
+        if (png)
+            return d.Length >= 24
+                ? (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(16)),
+                    System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(20)))
+                : null;
         if (d.Length >= 26 && IsBmp(d))
             return (Math.Abs((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(d.AsSpan(18))),
                 Math.Abs((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(d.AsSpan(22))));
