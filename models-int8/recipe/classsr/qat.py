@@ -36,6 +36,29 @@ def ranges(model, calib):
     return maxes, min(float(t.min()), 0.0), max(float(t.max()), 0.0)
 
 
+@torch.no_grad()
+def equalize(model, calib):
+    """Cross-layer equalization (Nagel et al. 2019), in place. ReLU(x/s) = ReLU(x)/s for s > 0, so each channel a
+    ReLU puts out can be divided by s in the conv before it and multiplied back in the conv after it: the same
+    function in float. The export gives each layer's output one uint8 scale, set by its widest channel over the
+    calibration tiles; scaled so that every channel reaches that maximum, the narrow channels get all 256 levels
+    too. Weights are quantized per output channel, so only the next layer's weights on a scaled channel change
+    their rounding. Channels that stay zero on every tile are left as they are."""
+    convs = [m for m in model.body if isinstance(m, nn.Conv2d)] + [model.tail]
+    x, k = calib, 0
+    for mod in model.body:
+        x = mod(x)
+        if isinstance(mod, nn.ReLU):
+            r = x.amax(dim=(0, 2, 3))
+            s = torch.where(r > 0, r / r.max().clamp_min(1e-12), torch.ones_like(r))
+            convs[k].weight /= s[:, None, None, None]
+            convs[k].bias /= s
+            convs[k + 1].weight *= s[None, :, None, None]
+            x = x / s[None, :, None, None]
+            k += 1
+    return model
+
+
 def forward(model, x0, rng, weight_bits=8, first_bits=7):
     maxes, lo, hi = rng
     x, k, ci = x0, 0, 0
