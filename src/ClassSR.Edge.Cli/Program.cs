@@ -9,7 +9,7 @@ namespace ClassSR.Edge.Cli
     public static class Cli
     {
         const string Usage = """
-            classsr-edge: ClassSR x4 super-resolution for small boards
+            classsr-edge: ClassSR super-resolution (x4, or x2 with --scale 2) for small boards
 
               classsr-edge upscale IN OUT [--mode classsr|small|medium|large|bicubic] [--precision int8|fp32|auto]
                                           [--models DIR] [--class-map FILE] [--threads N] [--cost-model measured|macs]
