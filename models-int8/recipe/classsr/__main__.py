@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import card, data, export, qat, train
-from .nets import BRANCHES, CLASS_NAMES, STAGE0_LARGE, Classifier, deepened, make_branch
+from .nets import BRANCHES, CLASS_NAMES, STAGE0_LARGE, Branch, Classifier, deepened, make_branch
 from .scale import SCALE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,9 +35,9 @@ X2_HISTORY = "every branch transferred from the x4 set's clean checkpoints (outp
 # each sub-image seen both clean and degraded; the class split, stage 2 and the classifier are then made on the same mix.
 CAMERA_HISTORY = "the clean branches fine-tuned on clean + camera-like LR ({share} camera-like): large {camera_large}, small {camera_small}, medium {camera_medium} iterations"
 FULL = dict(pretrain=50000, deepen=16000, small=30000, medium=30000, camera_large=2000, camera_small=2000,
-            camera_medium=2000, mix=2000, stage2=16000, classifier=8000, qat=1500, train_sets=("T91", "BSD200"))
+            camera_medium=2000, mix=2000, shape=40000, stage2=16000, classifier=8000, qat=1500, train_sets=("T91", "BSD200"))
 QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, camera_large=20, camera_small=20, camera_medium=20,
-             mix=10, stage2=30, classifier=30, qat=10, train_sets=("T91",))
+             mix=10, shape=10, stage2=30, classifier=30, qat=10, train_sets=("T91",))
 # The x2 set starts from the x4 one (FSRCNN's transfer between scales): every layer but the output one from the
 # committed x4 checkpoints, the output layer's 4 phases from the means of the x4 phases they cover, so it starts as
 # the x4 network's output box-filtered to x2; then it trains at x2 (no stage 0 or deepening: it is deep from the start).
@@ -206,6 +206,32 @@ def step_camera(a, p, budget):
         sel = cls == k
         train.train_branch(name, lr[sel], hr[sel], budget["camera_" + name], p[name], base_lr=2e-4,
                            init=weights_of(p["clean_" + name]), seed=92 + k, eval_sets=sets, eval_every=2000, stamp=stamp)
+
+
+def shape_of(a):
+    d, s, m, e = a.shape
+    return dict(d=d, s=s, m=m, e=e)
+
+
+def step_shape(a, p, budget):
+    """A candidate large branch (`--shape d,s,m,e`) trained from scratch on the camera mix, to weigh a redesign against
+    the shipped one at measured time (the card's shapes table). Not part of `all`; checkpoints resume like the rest."""
+    shape = shape_of(a)
+    lr, hr = load_tiles(p)
+    tag = "-".join(str(v) for v in a.shape)
+    train.train_branch("large", lr, hr, a.iters or budget["shape"], os.path.join(a.work, f"large-shape-{tag}.ckpt"),
+                       shape=shape, seed=93, eval_sets=None if a.quick else camera_eval_sets(a), eval_every=4000,
+                       stamp={"camera_share": CAMERA_SHARE})
+
+
+def step_shapes(a, p, budget):
+    """Model sets whose large branch is the candidate `--shape`, untrained (ONNX Runtime's time does not depend on the
+    weights), written to --out for the development bench to time: classsr-edge-bench --models OUT --only large-int8."""
+    z = np.load(p["tiles"])
+    split_info = {"psnr_simple_min": 0.0, "psnr_hard_max": 0.0}
+    branches = {name: make_branch(name) for name in CLASS_NAMES}
+    branches["large"] = Branch(**shape_of(a))
+    export.export_all(branches, Classifier(), z["lr"][:256], a.out, split_info)
 
 
 def step_mix(a, p, budget):
@@ -394,7 +420,7 @@ def step_export(a, p, budget):
         clf.fc.bias += torch.tensor(route["bias"])
     calib = calib_tiles(lr)
     split = json.load(open(p["split"]))
-    recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k != "train_sets"),
+    recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k not in ("train_sets", "shape")),
               "large_history": "" if a.quick else LARGE_HISTORY if SCALE == 4 else X2_HISTORY.format(**budget),
               "small_history": "" if a.quick or SCALE == 2 else SMALL_HISTORY, "camera_history": CAMERA_HISTORY.format(share=f"{CAMERA_SHARE:.0%}", **budget),
               "commit": git_commit(),
@@ -419,7 +445,7 @@ def tidy_eval(path, shared):
     per-image timings (they change on every run and machine; the bench measures speed)."""
     ev = json.load(open(path))
     for key in ("hr", "lr"):
-        if ev.get(key):
+        if ev.get(key) and not ev[key].startswith("../shared/"):  # already tidied: the manifest step may run again
             rel = os.path.relpath(os.path.abspath(ev[key]), os.path.abspath(shared))
             ev[key] = "../shared/" + rel if not rel.startswith("..") else os.path.basename(ev[key])
     for im in ev.get("images", []) + [ev["mean"]]:
@@ -474,7 +500,7 @@ def git_commit():
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m classsr")
     ap.add_argument("step", choices=["all", "prepare", "pretrain", "split", "deepen", "stage1", "camera", "stage2", "classifier",
-                                     "route", "qat", "export", "manifest", "mix"])
+                                     "route", "qat", "export", "manifest", "mix", "shape", "shapes"])
     ap.add_argument("--quick", action="store_true", help="every step on a tiny budget (minutes)")
     ap.add_argument("--shared", default=DEFAULT_SHARED)
     ap.add_argument("--work", default=None, help="checkpoints and prepared data (git-ignored)")
@@ -497,6 +523,9 @@ def main():
                     help="weights of the layer that reads the frame: x86 AVX2 u8s8 kernels add byte products in pairs "
                          "into 16 bits, and neighbouring pixels (0..255, alike) times alike taps of 8-bit weights "
                          "overflow it (measured: small branch Set5 -0.34 dB); 7 bits cannot overflow")
+    ap.add_argument("--shape", type=lambda v: tuple(int(x) for x in v.split(",")), default=(56, 32, 3, 32),
+                    help="shape, shapes: the candidate large branch's d,s,m,e (feature width, mapping width, mapping 3x3 layers, width before the output conv)")
+    ap.add_argument("--iters", type=int, default=0, help="shape: the iteration budget (0: the budget's own)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads if a.threads > 0 else len(os.sched_getaffinity(0)))
     x2 = "-x2" if SCALE == 2 else ""

@@ -16,6 +16,19 @@ COLUMNS = tuple(s + c for s in SETS for c, _ in CONDITIONS)
 # `python3 -m classsr mix` (2-core EPYC, 2026-12-02): the v1 large branch, 2000 iterations at each camera-like share.
 MIX_SWEEP = (("0 (v1)", "30.82", "28.03", "27.07", "25.60"), ("0.20", "30.79", "28.19", "27.06", "25.67"),
              ("0.35", "30.72", "28.30", "27.03", "25.73"), ("0.50", "30.62", "28.40", "26.99", "25.78"))
+# Branch shapes timed (d, s, m, e; INT8 MACs per LR pixel as executed, widths padded to 16; branch ms per 320x180
+# frame, median of 3 interleaved passes): `python3 -m classsr shapes --shape D,S,M,E --out DIR`, then
+# `classsr-edge-bench --models DIR --only large-int8 --video off --no-opencv`, on a 2-core AMD EPYC (AVX-512 VNNI).
+SHAPE_TIMES = (((16, 16, 1, 16), 5632, 3.19), ((32, 16, 2, 16), 8704, 3.77), ((16, 16, 2, 16), 7936, 4.03),
+               ((32, 12, 3, 16), 11008, 4.51), ((32, 16, 3, 16), 11008, 4.51), ((56, 16, 4, 32), 17408, 6.74),
+               ((56, 32, 2, 32), 28160, 7.21), ((56, 16, 6, 32), 22016, 8.48), ((56, 32, 3, 32), 37376, 8.83),
+               ((56, 16, 8, 32), 26624, 9.84), ((32, 32, 4, 32), 44544, 10.59), ((56, 32, 4, 32), 46592, 11.05),
+               ((56, 24, 6, 32), 65024, 15.38))
+# The candidate large 56, 32, 3, 32 trained from scratch on the camera mix (`python3 -m classsr shape`, 40000
+# iterations, lr 1e-3 cosine), scored by `classsr-edge eval --mode large` beside the shipped large (2026-12-04):
+# (set, FP32, INT8 by post-training quantization, shipped FP32, shipped INT8).
+CANDIDATE = (("Set5", 30.745, 30.704, 30.713, 30.680), ("Set5 JPEG q75", 28.426, 28.390, 28.280, 28.281),
+             ("B100", 27.036, 27.025, 27.009, 26.990), ("B100 JPEG q75", 25.814, 25.803, 25.758, 25.756))
 # Models v1 (clean-trained), large INT8: the models v2 issue's clean floor is 0.1 dB under these.
 V1_LARGE_INT8 = {"Set5": 30.78, "B100": 27.04}
 
@@ -91,6 +104,40 @@ def render(man, bicubic=None, opencv=None):
         w("lr 5e-5. Measured on Set5 in PyTorch's simulation of the export (FP32 large 37.056, medium 36.529, small 36.247 dB):")
         w("QAT alone for 2500 iterations at 2e-5 left large at 36.973, medium 36.436, small 36.188; equalized first,")
         w("37.014, 36.489, 36.218. At x2, where the PSNR is higher, the same rounding costs more decibels than at x4.\n")
+    if SCALE == 4 and SHAPE_TIMES:
+        w("### Branch shapes by measured time\n")
+        w("ONNX Runtime's INT8 convolution is far from its GEMM peak on narrow layers, so MACs do not rank shapes by time.")
+        w("Each shape below was exported through the same INT8 path as the set (untrained: the time does not depend on the")
+        w("weights) and timed as the large branch of a set by the development bench on B100 mosaics, 320x180 LR")
+        w("(`python3 -m classsr shapes --shape d,s,m,e --out DIR`, then `classsr-edge-bench --models DIR --only large-int8")
+        w("--video off --no-opencv`; 2-core AMD EPYC with AVX-512 VNNI, median of 3 passes taken in turn, nothing else")
+        w("running). The branch time excludes the chroma bicubic.\n")
+        w("| shape d, s, m, e | MACs per LR pixel (INT8, executed) | branch ms per 320x180 frame | ns per LR pixel | GMAC/s | now |")
+        w("|---|---|---|---|---|---|")
+        now = {tuple(sh.values()): name for name, sh in BRANCHES.items()}
+        for shape, macs, ms in SHAPE_TIMES:
+            w(f"| {', '.join(map(str, shape))} | {macs:.0f} | {ms:.2f} | {ms * 1e6 / (320 * 180):.0f} | "
+              f"{macs * 320 * 180 / ms / 1e6:.1f} | {now.get(shape, '')} |")
+        w("")
+        w("Per MAC, a 32-wide mapping runs about 1.6x as fast as a 16-wide one (244 against 150 GMAC/s). 56, 32, 3, 32")
+        w("does 1.7x the shipped large branch's MACs in 4% more time, and 56, 32, 2, 32 does 1.3x in 15% less: a redesign")
+        w("should widen the mapping rather than deepen it. The shipped medium's 12-wide mapping is padded to 16 in the INT8")
+        w("file, so a 16-wide medium (32, 16, 3, 16) would cost the same time with 1.8x the mapping weights.")
+        w("On an Arm core with dot-product instructions (Cortex-A76 in the Raspberry Pi 5, Jetson Orin's A78AE), ONNX")
+        w("Runtime's INT8 GEMM does 4-byte dot products per lane. The fixed cost per output pixel (packing, requantization)")
+        w("weighs the same way against narrow layers there, so the ranking is expected to hold. That is not measured (no")
+        w("board here): `classsr-edge bench` on a board is the check. On the Pi 4's Cortex-A72, which has no dot product,")
+        w("INT8 gains less over FP32 on every shape.\n")
+        w("The first redesign tried: large 56, 32, 3, 32, trained from scratch on the camera mix for 40000 iterations")
+        w("(`python3 -m classsr shape`; its checkpoint is in `recipe/checkpoints/` and resumes). Scored by `classsr-edge eval")
+        w("--mode large` beside the shipped large branch. The candidate's INT8 is post-training quantization so far, with")
+        w("no QAT. It is not in the set yet: the class split, small and medium, stage 2, the classifier, the routing and QAT")
+        w("have to be made again on it.\n")
+        w("| large branch | " + " | ".join(c[0] for c in CANDIDATE) + " |")
+        w("|---|" + "---|" * len(CANDIDATE))
+        for label, k in (("candidate FP32", 1), ("candidate INT8", 2), ("shipped FP32", 3), ("shipped INT8", 4)):
+            w(f"| {label} | " + " | ".join(f"{c[k]:.2f}" for c in CANDIDATE) + " |")
+        w("")
     w("## Quality (Y-PSNR dB)\n")
     w("Each set three ways: our bicubic LR as it is (clean); that LR through JPEG at quality 75 with 4:2:0 chroma, as an")
     w("MJPEG camera delivers it (`eval --degrade jpeg:75`); and with Gaussian noise of σ 3 code values, a sensor's")
