@@ -227,11 +227,10 @@ def step_shape(a, p, budget):
 def step_shapes(a, p, budget):
     """Model sets whose large branch is the candidate `--shape`, untrained (ONNX Runtime's time does not depend on the
     weights), written to --out for the development bench to time: classsr-edge-bench --models OUT --only large-int8."""
-    z = np.load(p["tiles"])
-    split_info = {"psnr_simple_min": 0.0, "psnr_hard_max": 0.0}
+    lr, _ = load_tiles(p, camera=False)
     branches = {name: make_branch(name) for name in CLASS_NAMES}
     branches["large"] = Branch(**shape_of(a))
-    export.export_all(branches, Classifier(), z["lr"][:256], a.out, split_info)
+    export.export_all(branches, Classifier(), calib_tiles(lr), a.out, {"psnr_simple_min": 0.0, "psnr_hard_max": 0.0})
 
 
 def step_mix(a, p, budget):

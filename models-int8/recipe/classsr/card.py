@@ -119,10 +119,19 @@ def render(man, bicubic=None, opencv=None):
             w(f"| {', '.join(map(str, shape))} | {macs:.0f} | {ms:.2f} | {ms * 1e6 / (320 * 180):.0f} | "
               f"{macs * 320 * 180 / ms / 1e6:.1f} | {now.get(shape, '')} |")
         w("")
-        w("Per MAC, a 32-wide mapping runs about 1.6x as fast as a 16-wide one (244 against 150 GMAC/s). 56, 32, 3, 32")
-        w("does 1.7x the shipped large branch's MACs in 4% more time, and 56, 32, 2, 32 does 1.3x in 15% less: a redesign")
-        w("should widen the mapping rather than deepen it. The shipped medium's 12-wide mapping is padded to 16 in the INT8")
-        w("file, so a 16-wide medium (32, 16, 3, 16) would cost the same time with 1.8x the mapping weights.")
+        timed = {shape: (macs, ms) for shape, macs, ms in SHAPE_TIMES}
+        gmacs = lambda sh: timed[sh][0] * 320 * 180 / timed[sh][1] / 1e6
+        large = tuple(BRANCHES["large"].values())
+        wide3, wide2 = (56, 32, 3, 32), (56, 32, 2, 32)
+        macs_x = lambda sh: timed[sh][0] / timed[large][0]
+        time_x = lambda sh: timed[sh][1] / timed[large][1] - 1
+        med = BRANCHES["medium"]
+        w(f"Per MAC, a 32-wide mapping runs about {gmacs(wide3) / gmacs(large):.1f}x as fast as a 16-wide one ({gmacs(wide3):.0f} against "
+          f"{gmacs(large):.0f} GMAC/s). 56, 32, 3, 32")
+        w(f"does {macs_x(wide3):.1f}x the shipped large branch's MACs in {time_x(wide3):.0%} more time, and 56, 32, 2, 32 does "
+          f"{macs_x(wide2):.1f}x in {-time_x(wide2):.0%} less: a redesign")
+        w(f"should widen the mapping rather than deepen it. The shipped medium's {med['s']}-wide mapping is padded to 16 in the INT8")
+        w(f"file, so a 16-wide medium (32, 16, 3, 16) would cost the same time with {16 * 16 / med['s'] ** 2:.1f}x the mapping weights.")
         w("On an Arm core with dot-product instructions (Cortex-A76 in the Raspberry Pi 5, Jetson Orin's A78AE), ONNX")
         w("Runtime's INT8 GEMM does 4-byte dot products per lane. The fixed cost per output pixel (packing, requantization)")
         w("weighs the same way against narrow layers there, so the ranking is expected to hold. That is not measured (no")
