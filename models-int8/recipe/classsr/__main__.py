@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import card, data, export, qat, train
-from .nets import BRANCHES, CLASS_NAMES, STAGE0_LARGE, Branch, Classifier, deepened, make_branch
+from .nets import BRANCHES, CLASS_NAMES, CLEAN_BRANCHES, STAGE0_LARGE, Branch, Classifier, clean_branch, deepened, make_branch, widened
 from .scale import SCALE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,14 +34,17 @@ X2_HISTORY = "every branch transferred from the x4 set's clean checkpoints (outp
 # Models v2: the clean-trained branches fine-tuned on camera-like LR (data.CAMERA: JPEG, sensor noise, soft optics),
 # each sub-image seen both clean and degraded; the class split, stage 2 and the classifier are then made on the same mix.
 CAMERA_HISTORY = "the clean branches fine-tuned on clean + camera-like LR ({share} camera-like): large {camera_large}, small {camera_small}, medium {camera_medium} iterations"
-FULL = dict(pretrain=50000, deepen=16000, small=30000, medium=30000, camera_large=2000, camera_small=2000,
-            camera_medium=2000, mix=2000, shape=40000, stage2=16000, classifier=8000, qat=1500, train_sets=("T91", "BSD200"))
+# x4 v2 reshaped two branches (nets.BRANCHES): large is trained from scratch on the mix, medium widened then fine-tuned.
+CAMERA_HISTORY_X4 = "Iterations on clean + camera-like LR ({share} camera-like): large (56, 32, 3, 32) from scratch {camera_large}; small fine-tuned from its clean branch {camera_small}; medium widened to a 16-wide mapping, then fine-tuned {camera_medium}"
+FULL = dict(pretrain=50000, deepen=16000, small=30000, medium=30000, camera_large=40000, camera_small=2000,
+            camera_medium=6000, mix=2000, shape=40000, stage2=16000, classifier=8000, qat=1500, train_sets=("T91", "BSD200"))
 QUICK = dict(pretrain=60, deepen=30, small=30, medium=30, camera_large=20, camera_small=20, camera_medium=20,
              mix=10, shape=10, stage2=30, classifier=30, qat=10, train_sets=("T91",))
 # The x2 set starts from the x4 one (FSRCNN's transfer between scales): every layer but the output one from the
 # committed x4 checkpoints, the output layer's 4 phases from the means of the x4 phases they cover, so it starts as
 # the x4 network's output box-filtered to x2; then it trains at x2 (no stage 0 or deepening: it is deep from the start).
-FULL_X2 = dict(FULL, pretrain=12000, deepen=0, small=6000, medium=6000, stage2=6000, classifier=4000, qat=1000)
+FULL_X2 = dict(FULL, pretrain=12000, deepen=0, small=6000, medium=6000, camera_large=2000, camera_medium=2000, stage2=6000,
+               classifier=4000, qat=1000)
 QUICK_X2 = dict(QUICK, deepen=0)
 TRANSFER = {"large": "large-deep.ckpt", "small": "small.ckpt", "medium": "medium.ckpt"}
 
@@ -62,6 +65,8 @@ def paths(work):
 # At x2, 0.35 cost the large branch 0.14 dB on clean Set5 (37.11 -> 36.97 dB, under FSRCNN's 37.00 that the x2 issue
 # asks to beat): 0.2 there.
 CAMERA_SHARE = {4: 0.35, 2: 0.2}[SCALE]
+# Camera fine-tuning's learning rate: medium's new channels (widened, x4) start silent and need more than a nudge.
+CAMERA_LR = dict(small=2e-4, medium=5e-4 if BRANCHES["medium"] != CLEAN_BRANCHES["medium"] else 2e-4)
 
 
 def load_tiles(p, camera=True):
@@ -135,7 +140,7 @@ def step_pretrain(a, p, budget):
         # Transfer: the deep x4 network at x2, straight to the clean large checkpoint (deepen has nothing to do).
         sets = None if a.quick else {**eval_sets(a), "B100": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "B100"))}
         train.train_branch("large", lr, hr, budget["pretrain"], p["clean_large"], base_lr=5e-4, init=transferred("large"),
-                           seed=77, eval_sets=sets, eval_every=2000)
+                           seed=77, shape=CLEAN_BRANCHES["large"], eval_sets=sets, eval_every=2000)
         return
     train.train_branch("large", lr, hr, budget["pretrain"], p["pretrain"], shape=STAGE0_LARGE,
                        eval_sets=None if a.quick else eval_sets(a), eval_every=5000)
@@ -147,21 +152,21 @@ def step_deepen(a, p, budget):
     if SCALE == 2 or os.path.exists(p["clean_large"]) and torch.load(p["clean_large"])["it"] >= budget["deepen"]:
         return
     lr, hr = load_tiles(p, camera=False)
-    init = deepened(weights_of(p["pretrain"]), STAGE0_LARGE["m"], BRANCHES["large"]["m"])
+    init = deepened(weights_of(p["pretrain"]), STAGE0_LARGE["m"], CLEAN_BRANCHES["large"]["m"])
     sets = None if a.quick else {**eval_sets(a), "B100": data.load_eval_set(os.path.join(a.shared, "datasets", "test", "B100"))}
     train.train_branch("large", lr, hr, budget["deepen"], p["clean_large"], base_lr=5e-4, init=init, seed=77,
-                       eval_sets=sets, eval_every=2000)
+                       shape=CLEAN_BRANCHES["large"], eval_sets=sets, eval_every=2000)
 
 
-def split(large_ckpt, split_path, lr, hr):
-    """ClassSR's class split: the sub-images in thirds by the large branch's PSNR on them (simple, medium, hard)."""
+def split(large, large_ckpt, split_path, lr, hr):
+    """ClassSR's class split: the sub-images in thirds by the large branch's PSNR on them (simple, medium, hard).
+    `large`: the branch (of its shape) that `large_ckpt` holds."""
     large_it = torch.load(large_ckpt)["it"]
     if os.path.exists(split_path):
         with open(split_path) as f:
             done = json.load(f)
         if len(done["classes"]) == len(lr) and done["large_it"] == large_it:
             return
-    large = make_branch("large")
     large.load_state_dict(weights_of(large_ckpt))
     psnr = train.tile_psnr(train.branch_outputs(large, lr), hr)
     t_simple, t_hard = np.quantile(psnr, 2 / 3), np.quantile(psnr, 1 / 3)
@@ -174,7 +179,7 @@ def split(large_ckpt, split_path, lr, hr):
 
 
 def step_split(a, p, budget):
-    split(p["clean_large"], p["clean_split"], *load_tiles(p, camera=False))
+    split(clean_branch("large"), p["clean_large"], p["clean_split"], *load_tiles(p, camera=False))
 
 
 def step_stage1(a, p, budget):
@@ -184,28 +189,48 @@ def step_stage1(a, p, budget):
         if a.branch and a.branch != name:
             continue
         sel = cls == k
-        train.train_branch(name, lr[sel], hr[sel], budget[name], p["clean_" + name], seed=10 + k,
+        train.train_branch(name, lr[sel], hr[sel], budget[name], p["clean_" + name], seed=10 + k, shape=CLEAN_BRANCHES[name],
                            init=transferred(name) if SCALE == 2 else None, base_lr=5e-4 if SCALE == 2 else 1e-3,
                            eval_sets=None if a.quick else eval_sets(a), eval_every=4000 if SCALE == 4 else 2000)
 
 
 def step_camera(a, p, budget):
-    """Models v2: each clean branch fine-tuned on clean + camera-like LR. The large branch on every sub-image; then the
-    class split again on the mix (a compressed flat region is no longer simple for the small branch), and small and
-    medium on their new classes."""
+    """Models v2 on clean + camera-like LR. The large branch on every sub-image: fine-tuned from the clean one, or, where
+    v2 gave it a new shape, trained from scratch. Then the class split again on the mix (a compressed flat region is no
+    longer simple for the small branch), and small and medium fine-tuned from their clean branches on their new classes
+    (medium widened to its v2 mapping width first)."""
     lr, hr = load_tiles(p)
     sets = None if a.quick else camera_eval_sets(a)
     stamp = {"camera_share": CAMERA_SHARE}
-    train.train_branch("large", lr, hr, budget["camera_large"], p["large"], base_lr=2e-4, init=weights_of(p["clean_large"]),
-                       seed=91, eval_sets=sets, eval_every=2000, stamp=stamp)
-    split(p["large"], p["split"], lr, hr)
+    if BRANCHES["large"] == CLEAN_BRANCHES["large"]:
+        train.train_branch("large", lr, hr, budget["camera_large"], p["large"], base_lr=2e-4,
+                           init=weights_of(p["clean_large"]), seed=91, eval_sets=sets, eval_every=2000, stamp=stamp)
+    else:  # the shape step's schedule: its candidate checkpoint resumes here
+        train.train_branch("large", lr, hr, budget["camera_large"], p["large"], seed=93, eval_sets=sets, eval_every=4000,
+                           stamp=stamp)
+    split(make_branch("large"), p["large"], p["split"], lr, hr)
     cls = np.array(json.load(open(p["split"]))["classes"])
     for k, name in enumerate(CLASS_NAMES[:2]):
         if a.branch and a.branch != name:
             continue
         sel = cls == k
-        train.train_branch(name, lr[sel], hr[sel], budget["camera_" + name], p[name], base_lr=2e-4,
-                           init=weights_of(p["clean_" + name]), seed=92 + k, eval_sets=sets, eval_every=2000, stamp=stamp)
+        init = weights_of(p["clean_" + name])
+        if BRANCHES[name] != CLEAN_BRANCHES[name]:
+            init = widened(init, BRANCHES[name]["s"])
+            check_same(clean_branch(name), weights_of(p["clean_" + name]), make_branch(name), init, lr[sel][:16], name)
+        train.train_branch(name, lr[sel], hr[sel], budget["camera_" + name], p[name], base_lr=CAMERA_LR[name],
+                           init=init, seed=92 + k, eval_sets=sets, eval_every=2000, stamp=stamp)
+
+
+@torch.no_grad()
+def check_same(net_a, weights_a, net_b, weights_b, lr_u8, name):
+    """A reshaping that must keep the function (nets.widened) is checked on real tiles before training starts from it."""
+    net_a.load_state_dict(weights_a)
+    net_b.load_state_dict(weights_b)
+    x = train.to_unit(lr_u8)
+    d = (net_a.eval()(x) - net_b.eval()(x)).abs().max().item()
+    if d > 1e-5:
+        raise SystemExit(f"camera: {name} widened to {BRANCHES[name]} computes something else (max difference {d:.2e})")
 
 
 def shape_of(a):
@@ -381,7 +406,7 @@ def step_qat(a, p, budget):
     calib = train.to_unit(calib_tiles(lr))
     cls = np.array(json.load(open(p["split"]))["classes"])
     for name in QAT_BRANCHES:
-        source = dict(iterations(p, name), weight_bits=a.weight_bits, first_layer_bits=a.first_layer_bits)
+        source = dict(iterations(p, name), weight_bits=a.weight_bits, first_layer_bits=a.first_layer_bits, **BRANCHES[name])
         if EQUALIZE:
             source["equalized"] = True
         fresh(p[name + "_int8"], source)
@@ -421,7 +446,7 @@ def step_export(a, p, budget):
     split = json.load(open(p["split"]))
     recipe = {"iterations": ", ".join(f"{k} {v}" for k, v in budget.items() if k not in ("train_sets", "shape")),
               "large_history": "" if a.quick else LARGE_HISTORY if SCALE == 4 else X2_HISTORY.format(**budget),
-              "small_history": "" if a.quick or SCALE == 2 else SMALL_HISTORY, "camera_history": CAMERA_HISTORY.format(share=f"{CAMERA_SHARE:.0%}", **budget),
+              "small_history": "" if a.quick or SCALE == 2 else SMALL_HISTORY, "camera_history": (CAMERA_HISTORY_X4 if SCALE == 4 else CAMERA_HISTORY).format(share=f"{CAMERA_SHARE:.0%}", **budget),
               "commit": git_commit(),
               "data": "T91 + BSD200 (../shared/datasets/train), x1.0-0.6 rescales, "
               f"LR by PIL bicubic (MATLAB-compatible), each sub-image clean and a part of them also camera-like (data.CAMERA), {CAMERA_SHARE:.0%} of the mix", "quick": str(a.quick)}

@@ -1,7 +1,7 @@
 """Writes the model card (models-int8/README.md) from manifest.json, so its figures are the measured ones."""
 import os
 
-from .nets import BRANCHES, Classifier, branch_halo, branch_macs_per_lr_pixel
+from .nets import BRANCHES, CLEAN_BRANCHES, Classifier, branch_halo, branch_macs_per_lr_pixel
 from .scale import SCALE
 
 # Set5 / Set14 / B100 on the field's protocol at each scale (FSRCNN: Dong et al. 2016).
@@ -29,6 +29,15 @@ SHAPE_TIMES = (((16, 16, 1, 16), 5632, 3.19), ((32, 16, 2, 16), 8704, 3.77), ((1
 # (set, FP32, INT8 by post-training quantization, shipped FP32, shipped INT8).
 CANDIDATE = (("Set5", 30.745, 30.704, 30.713, 30.680), ("Set5 JPEG q75", 28.426, 28.390, 28.280, 28.281),
              ("B100", 27.036, 27.025, 27.009, 26.990), ("B100 JPEG q75", 25.814, 25.803, 25.758, 25.756))
+# The routing's share floors weighed (2026-12-04, this set's branches and classifier, only the offsets changed):
+# `python3 -m classsr route --min-small S --min-medium M`, then `classsr-edge eval --hr B100 --mode classsr --no-promote
+# --precision int8 --cost-model macs`, against large INT8 27.021 dB. (S, M, training-tile loss dB, B100 dB, B100 shares
+# small / medium / large %, MACs vs large with tile halos).
+ROUTE_FLOORS = ((0.30, 0.00, 0.020, 26.975, (29, 0, 71), 0.891), (0.15, 0.15, 0.015, 26.981, (15, 15, 70), 0.922),
+                (0.15, 0.20, 0.019, 26.975, (16, 20, 64), 0.896), (0.10, 0.25, 0.018, 26.978, (11, 25, 64), 0.905),
+                (0.20, 0.15, 0.022, 26.969, (20, 17, 63), 0.879), (0.20, 0.20, 0.027, 26.964, (21, 21, 58), 0.853),
+                (0.30, 0.15, 0.035, 26.950, (29, 16, 55), 0.819))
+ROUTE_FLOORS_LARGE = 27.021
 # Models v1 (clean-trained), large INT8: the models v2 issue's clean floor is 0.1 dB under these.
 V1_LARGE_INT8 = {"Set5": 30.78, "B100": 27.04}
 
@@ -89,7 +98,7 @@ def render(man, bicubic=None, opencv=None):
     w("rarely large together, and keep 8 bits (7 bits everywhere lost up to 0.11 dB).\n")
     w("The medium and large branches' INT8 files come from quantization-aware fine-tuning (`qat` step): float weights trained on")
     w("(lr 2e-5 cosine, the `qat` budget below) through a simulation of the INT8 export's arithmetic (rounded weights and")
-    w("activations, straight-through gradients). With six mapping layers, post-training quantization cost the large branch 0.074 dB on")
+    w("activations, straight-through gradients). With six mapping layers (v1's large), post-training quantization cost the large branch 0.074 dB on")
     w("Set5 (30.812 FP32, 30.738 INT8), spread over every layer rather than in one; 7-bit weights everywhere did worse")
     w("(30.709) and clipping activations at a percentile worse still. Medium, once trained to 30000 iterations, lost 0.052 dB")
     w("on Set5 the same way (30.243 FP32, 30.191 INT8); it is fine-tuned on its own class of sub-images. The FP32 files keep")
@@ -121,30 +130,29 @@ def render(man, bicubic=None, opencv=None):
         w("")
         timed = {shape: (macs, ms) for shape, macs, ms in SHAPE_TIMES}
         gmacs = lambda sh: timed[sh][0] * 320 * 180 / timed[sh][1] / 1e6
-        large = tuple(BRANCHES["large"].values())
+        large = tuple(CLEAN_BRANCHES["large"].values())  # v1's, the one the redesign was weighed against
         wide3, wide2 = (56, 32, 3, 32), (56, 32, 2, 32)
         macs_x = lambda sh: timed[sh][0] / timed[large][0]
         time_x = lambda sh: timed[sh][1] / timed[large][1] - 1
-        med = BRANCHES["medium"]
+        med = CLEAN_BRANCHES["medium"]
         w(f"Per MAC, a 32-wide mapping runs about {gmacs(wide3) / gmacs(large):.1f}x as fast as a 16-wide one ({gmacs(wide3):.0f} against "
           f"{gmacs(large):.0f} GMAC/s). 56, 32, 3, 32")
-        w(f"does {macs_x(wide3):.1f}x the shipped large branch's MACs in {time_x(wide3):.0%} more time, and 56, 32, 2, 32 does "
+        w(f"does {macs_x(wide3):.1f}x the v1 large branch's MACs in {time_x(wide3):.0%} more time, and 56, 32, 2, 32 does "
           f"{macs_x(wide2):.1f}x in {-time_x(wide2):.0%} less: a redesign")
-        w(f"should widen the mapping rather than deepen it. The shipped medium's {med['s']}-wide mapping is padded to 16 in the INT8")
-        w(f"file, so a 16-wide medium (32, 16, 3, 16) would cost the same time with {16 * 16 / med['s'] ** 2:.1f}x the mapping weights.")
+        w(f"should widen the mapping rather than deepen it; v2's large is 56, 32, 3, 32. The v1 medium's {med['s']}-wide mapping was")
+        w(f"padded to 16 in the INT8 file, so v2's medium is 16 wide (32, 16, 3, 16) at the same time, with {16 * 16 / med['s'] ** 2:.1f}x the mapping weights.")
         w("On an Arm core with dot-product instructions (Cortex-A76 in the Raspberry Pi 5, Jetson Orin's A78AE), ONNX")
         w("Runtime's INT8 GEMM does 4-byte dot products per lane. The fixed cost per output pixel (packing, requantization)")
         w("weighs the same way against narrow layers there, so the ranking is expected to hold. That is not measured (no")
         w("board here): `classsr-edge bench` on a board is the check. On the Pi 4's Cortex-A72, which has no dot product,")
         w("INT8 gains less over FP32 on every shape.\n")
-        w("The first redesign tried: large 56, 32, 3, 32, trained from scratch on the camera mix for 40000 iterations")
-        w("(`python3 -m classsr shape`; its checkpoint is in `recipe/checkpoints/` and resumes). Scored by `classsr-edge eval")
-        w("--mode large` beside the shipped large branch. The candidate's INT8 is post-training quantization so far, with")
-        w("no QAT. It is not in the set yet: the class split, small and medium, stage 2, the classifier, the routing and QAT")
-        w("have to be made again on it.\n")
+        w("The redesign, weighed before it was shipped: large 56, 32, 3, 32 trained from scratch on the camera mix for 40000")
+        w("iterations (`python3 -m classsr shape`, the `camera` step's schedule, which resumes from its checkpoint), scored by")
+        w("`classsr-edge eval --mode large` beside the large branch it replaced (56, 16, 6, 32, the v1 network fine-tuned on")
+        w("the mix). INT8 here by post-training quantization; the shipped file adds QAT (figures below).\n")
         w("| large branch | " + " | ".join(c[0] for c in CANDIDATE) + " |")
         w("|---|" + "---|" * len(CANDIDATE))
-        for label, k in (("candidate FP32", 1), ("candidate INT8", 2), ("shipped FP32", 3), ("shipped INT8", 4)):
+        for label, k in (("56, 32, 3, 32 FP32", 1), ("56, 32, 3, 32 INT8 (PTQ)", 2), ("56, 16, 6, 32 FP32", 3), ("56, 16, 6, 32 INT8", 4)):
             w(f"| {label} | " + " | ".join(f"{c[k]:.2f}" for c in CANDIDATE) + " |")
         w("")
         w("A fourth 32-wide layer (56, 32, 4, 32, 25% more time) on the same schedule was within 0.04 dB of the 3-layer")
@@ -241,6 +249,7 @@ def render(man, bicubic=None, opencv=None):
     r = man.get("recipe", {})
     t = man.get("thresholds", {})
     w(f"- Data: {r.get('data', '')}. Sub-images LR 32x32 / HR 128x128, step 16 LR px plus edge-aligned tiles; flips and 90° rotations.")
+    w("- Models v1 (clean LR), which the class split and stage 1 start from: the large branch (56, 16, 6, 32) in stages.")
     w("- Stage 0: the large branch with 4 mapping layers on all sub-images (L1, Adam 0.9/0.99, lr 1e-3 cosine, batch 64).")
     w("- Deepen: two identity 3x3 layers appended to its mapping (the same function to start with), then all of it trained")
     w("  on at lr 5e-4 cosine. At 4 layers Set5 had flattened (30.56 / 30.61 / 30.62 dB at 22k / 36k / 50k iterations);")
@@ -257,7 +266,8 @@ def render(man, bicubic=None, opencv=None):
     if r.get("camera_history") and SCALE == 4:
         w("- Camera step (models v2): each sub-image also cut as a camera delivers it (data.CAMERA, drawn per image: 40%")
         w("  JPEG q50-95 with 4:2:0 chroma; 35% read and shot noise up to about 4 code values, then JPEG; 15% noise only;")
-        w("  10% soft optics, noise and JPEG), and the clean branches fine-tuned on the mix (lr 2e-4 cosine). The class")
+        w("  10% soft optics, noise and JPEG). On that mix the large branch is trained from scratch in its v2 shape (lr 1e-3")
+        w("  cosine), small is fine-tuned from its clean branch (lr 2e-4) and medium widened to 16, then fine-tuned (lr 5e-4). The class")
         w("  split, stage 2, the classifier, the routing calibration and QAT below are then made on the same mix, since a")
         w(f"  compressed flat region is no longer simple. {r['camera_history']}.")
         w("  The share was measured (`python3 -m classsr mix`: the v1 large branch fine-tuned 2000 iterations at each share,")
@@ -288,6 +298,22 @@ def render(man, bicubic=None, opencv=None):
         if rt["shares"][1] < 0.01:
             w("  The medium branch gets no tiles under these offsets: on these tiles no assignment to it lost less than")
             w("  another choice with the same small share. It stays in the set, and `--class-bias` routes to it at run time.")
+    if SCALE == 4 and ROUTE_FLOORS:
+        w("- The floors weighed (this set's branches and classifier, only the offsets changed; B100, ClassSR INT8 routing")
+        w(f"  only, against large INT8 {ROUTE_FLOORS_LARGE:.2f} dB; MACs with tile halos):\n")
+        w("  | least small / medium share | training-tile loss | B100 | vs large INT8 | B100 tiles small / medium / large | MACs vs large |")
+        w("  |---|---|---|---|---|---|")
+        for fs, fm, loss, db, sh, macs in ROUTE_FLOORS:
+            w(f"  | {fs:.0%} / {fm:.0%} | {loss:+.3f} dB | {db:.3f} | {db - ROUTE_FLOORS_LARGE:+.3f} | {sh[0]}% / {sh[1]}% / {sh[2]}% | {macs:.3f} |")
+        w("")
+        w("  Medium and small trade against each other at about the same loss for the same time on this CPU: medium takes")
+        w("  half the large branch's time for 38% less excess loss per tile than small, which takes 36% of it. Floors that")
+        w("  give medium 15% and keep small at the 25% of the first models issue lose 0.07 dB; floors that give medium its")
+        w("  15% with small at 15% stay within 0.05 dB but fall short of that 25%. The shipped offsets keep the 30% of")
+        w("  small. A classifier with a 3x3 layer, or a full-resolution first layer, did not route better on held-out")
+        w("  training images (0.024 dB at 30% small, against 0.023 for this one; an oracle that knows each tile's loss:")
+        w("  0.006): these classifiers are not what limits the routing, and the rest of the gap to the oracle may not be")
+        w("  predictable from a tile's LR pixels at all.")
     if r.get("iterations"):
         w(f"- Budget of this run (2-core CPU, batch 64/96): {r['iterations']} iterations.")
     w(f"- Recipe commit: `{r.get('commit', 'unknown')}`.\n")
