@@ -38,7 +38,7 @@ cd "$HERE"
 if [[ -z $QUICK && $SCALE == 4 ]]; then
   # Training spans sessions: the committed checkpoints seed a fresh clone's work/ so it resumes.
   mkdir -p work
-  for f in checkpoints/*; do [[ -f $f && ! -e work/$(basename "$f") ]] && cp "$f" work/ || true; done
+  for f in checkpoints/*; do if [[ -f $f && ! -e work/$(basename "$f") ]]; then cp "$f" work/; fi; done
 fi
 if [[ -z $QUICK && $SCALE == 2 && -d checkpoints/x2 ]]; then
   mkdir -p work-x2

@@ -165,13 +165,14 @@ def split(large, large_ckpt, split_path, lr, hr):
     if os.path.exists(split_path):
         with open(split_path) as f:
             done = json.load(f)
-        if len(done["classes"]) == len(lr) and done["large_it"] == large_it:
+        # The large branch's shape too: a work folder from before models v2 reshaped it has a split at the same count.
+        if len(done["classes"]) == len(lr) and done["large_it"] == large_it and done.get("large_shape") == large.shape:
             return
     large.load_state_dict(weights_of(large_ckpt))
     psnr = train.tile_psnr(train.branch_outputs(large, lr), hr)
     t_simple, t_hard = np.quantile(psnr, 2 / 3), np.quantile(psnr, 1 / 3)
     cls = np.where(psnr >= t_simple, 0, np.where(psnr >= t_hard, 1, 2))
-    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": large_it,
+    json.dump({"psnr_simple_min": float(t_simple), "psnr_hard_max": float(t_hard), "large_it": large_it, "large_shape": large.shape,
                "counts": np.bincount(cls, minlength=3).tolist(), "classes": cls.tolist()},
               open(split_path, "w"))
     train.log(f"split {os.path.basename(split_path)}: simple >= {t_simple:.2f} dB > medium >= {t_hard:.2f} dB > hard; "
@@ -205,7 +206,7 @@ def step_camera(a, p, budget):
     if BRANCHES["large"] == CLEAN_BRANCHES["large"]:
         train.train_branch("large", lr, hr, budget["camera_large"], p["large"], base_lr=2e-4,
                            init=weights_of(p["clean_large"]), seed=91, eval_sets=sets, eval_every=2000, stamp=stamp)
-    else:  # the shape step's schedule: its candidate checkpoint resumes here
+    else:  # the shape step's schedule (step_shape trains this same checkpoint when its shape is the exported one)
         train.train_branch("large", lr, hr, budget["camera_large"], p["large"], seed=93, eval_sets=sets, eval_every=4000,
                            stamp=stamp)
     split(make_branch("large"), p["large"], p["split"], lr, hr)
@@ -244,7 +245,8 @@ def step_shape(a, p, budget):
     shape = shape_of(a)
     lr, hr = load_tiles(p)
     tag = "-".join(str(v) for v in a.shape)
-    train.train_branch("large", lr, hr, a.iters or budget["shape"], os.path.join(a.work, f"large-shape-{tag}.ckpt"),
+    ckpt = p["large"] if shape == BRANCHES["large"] else os.path.join(a.work, f"large-shape-{tag}.ckpt")
+    train.train_branch("large", lr, hr, a.iters or budget["shape"], ckpt,
                        shape=shape, seed=93, eval_sets=None if a.quick else camera_eval_sets(a), eval_every=4000,
                        stamp={"camera_share": CAMERA_SHARE})
 
@@ -264,13 +266,14 @@ def step_mix(a, p, budget):
     z = np.load(p["tiles"])
     lr, lr_camera, hr = z["lr"], z["lr_camera"], z["hr"]
     sets = camera_eval_sets(a) if not a.quick else {k: v[:1] for k, v in camera_eval_sets(a).items()}
-    base = make_branch("large")
+    base = clean_branch("large")
     base.load_state_dict(weights_of(p["clean_large"]))
     rows = [("v1 (clean only)", train.eval_branch(base, sets))]
     for share in a.shares:
         x, y = mixed(lr, lr_camera, hr, share)
         ckpt = os.path.join(a.work, f"large-mix{round(share * 100)}.ckpt")
-        m = train.train_branch("large", x, y, budget["mix"], ckpt, base_lr=2e-4, init=weights_of(p["clean_large"]), seed=91)
+        m = train.train_branch("large", x, y, budget["mix"], ckpt, base_lr=2e-4, init=weights_of(p["clean_large"]), seed=91,
+                               shape=CLEAN_BRANCHES["large"])
         rows.append((f"camera share {share:.2f}", train.eval_branch(m, sets)))
     train.log(f"mix: large branch, {budget['mix']} iterations from v1 at lr 2e-4, PyTorch FP32 Y-PSNR (dB)")
     train.log("  " + " | ".join(["mix"] + list(sets)))
@@ -406,7 +409,9 @@ def step_qat(a, p, budget):
     calib = train.to_unit(calib_tiles(lr))
     cls = np.array(json.load(open(p["split"]))["classes"])
     for name in QAT_BRANCHES:
-        source = dict(iterations(p, name), weight_bits=a.weight_bits, first_layer_bits=a.first_layer_bits, **BRANCHES[name])
+        # A reshaped branch (x4 v2) names its shape, so QAT of the old shape is never taken for it; at x2 nothing changed.
+        reshaped = BRANCHES[name] if BRANCHES[name] != CLEAN_BRANCHES[name] else {}
+        source = dict(iterations(p, name), weight_bits=a.weight_bits, first_layer_bits=a.first_layer_bits, **reshaped)
         if EQUALIZE:
             source["equalized"] = True
         fresh(p[name + "_int8"], source)

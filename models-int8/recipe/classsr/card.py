@@ -25,8 +25,8 @@ SHAPE_TIMES = (((16, 16, 1, 16), 5632, 3.19), ((32, 16, 2, 16), 8704, 3.77), ((1
                ((56, 16, 8, 32), 26624, 9.84), ((32, 32, 4, 32), 44544, 10.59), ((56, 32, 4, 32), 46592, 11.05),
                ((56, 24, 6, 32), 65024, 15.38))
 # The candidate large 56, 32, 3, 32 trained from scratch on the camera mix (`python3 -m classsr shape`, 40000
-# iterations, lr 1e-3 cosine), scored by `classsr-edge eval --mode large` beside the shipped large (2026-12-04):
-# (set, FP32, INT8 by post-training quantization, shipped FP32, shipped INT8).
+# iterations, lr 1e-3 cosine), scored by `classsr-edge eval --mode large` beside the first v2 set's large, 56, 16, 6, 32
+# (2026-12-04): (set, FP32, INT8 by post-training quantization, that large FP32, its INT8).
 CANDIDATE = (("Set5", 30.745, 30.704, 30.713, 30.680), ("Set5 JPEG q75", 28.426, 28.390, 28.280, 28.281),
              ("B100", 27.036, 27.025, 27.009, 26.990), ("B100 JPEG q75", 25.814, 25.803, 25.758, 25.756))
 # The routing's share floors weighed (2026-12-04, this set's branches and classifier, only the offsets changed):
@@ -85,7 +85,7 @@ def render(man, bicubic=None, opencv=None):
     w("reads the frame, see below), uint8 activations calibrated (min/max) on 512 training")
     w("tiles, uint8 input at 1/255 (exact for 8-bit video). The INT8 first layer is computed as a 1x1 convolution over the 25")
     w("shifted copies of the input, same weights (ONNX Runtime's INT8 convolution is slow on one input channel), padded to")
-    w("32 channels with zero weights (over 25 its INT8 GEMM took 4.1 ms of the large branch's 15.2 ms at 320x180 on a VNNI")
+    w("32 channels with zero weights (over 25 its INT8 GEMM took 4.1 ms of v1's large branch's 15.2 ms at 320x180 on a VNNI")
     w("Xeon; over 32 the whole branch took 11.6 ms; the MACs column counts the padding). A test proves")
     w("that ONNX Runtime runs every Conv of the INT8 models as QLinearConv. INT8 branches have their hidden widths padded")
     w("with zero channels to multiples of 16 (same outputs): ONNX Runtime's INT8 convolution ran 3x slower per MAC at 8 or 12")
@@ -203,7 +203,7 @@ def render(man, bicubic=None, opencv=None):
     lf = models[("large", "fp32")]["psnr"]
     for st, t in zip(SETS, TARGET_LARGE):
         v = lf.get(st)
-        w(f"| large FP32 {st} ≥ {t:.2f} | {fmt(v)} | {'yes' if v is not None and v >= t else 'no'} |")
+        w(f"| large FP32 {st} ≥ {t:.2f} | {'—' if v is None else f'{v:.3f}'} | {'yes' if v is not None and v >= t else 'no'} |")
     worst = max(((abs(models[(n, 'int8')]['psnr'][k] - models[(n, 'fp32')]['psnr'][k]), n, k)
                  for n in ("small", "medium", "large") for k in COLUMNS
                  if k in models[(n, 'int8')]['psnr'] and k in models[(n, 'fp32')]['psnr']), default=(0, "", ""))
@@ -260,7 +260,9 @@ def render(man, bicubic=None, opencv=None):
     if r.get("large_history"):
         w(f"  Trained in steps across sessions ({r['large_history']}); each raise of the budget resumed the cosine")
         w("  schedule part-way, a warm restart.")
-    at = f" (made when it had {t['large_iterations']} iterations of training; stages 1 and 2 followed it)" if t.get("large_iterations") else ""
+    at = (f" (the thresholds below: the split of the clean and camera-like tiles by the exported large branch at {t['large_iterations']} iterations,"
+          " which the camera step's small and medium, stage 2 and QAT follow; stage 1 used the same split of the clean tiles by v1's large)") \
+        if t.get("large_iterations") else ""
     w(f"- Class split by the large branch's PSNR on each sub-image{at}, at the thirds: simple ≥ {t.get('psnr_simple_min', 0):.2f} dB > "
       f"medium ≥ {t.get('psnr_hard_max', 0):.2f} dB > hard.")
     w("- Stage 1: small on the simple third, medium on the medium third (the large branch stays as it is).")

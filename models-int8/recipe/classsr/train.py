@@ -108,9 +108,14 @@ def train_branch(name, lr_u8, hr_u8, iters, ckpt, batch=64, base_lr=1e-3, init=N
                  eval_sets=None, eval_every=2000, seed=0, shape=None, stamp=None):
     """`stamp`: what the checkpoint is made from, kept in it; one that holds another stamp is trained again."""
     model = Branch(**shape) if shape else make_branch(name)
-    if stamp and os.path.exists(ckpt):
+    if os.path.exists(ckpt):
         held = torch.load(ckpt)
-        if any(held.get(k) != v for k, v in stamp.items()):
+        want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        if {k: tuple(v.shape) for k, v in held["model"].items()} != want:
+            # A work folder from before a branch was reshaped (models v2) holds the old network under the same name.
+            log(f"{os.path.basename(ckpt)}: holds a branch of another shape than {model.shape}, trained again")
+            os.remove(ckpt)
+        elif stamp and any(held.get(k) != v for k, v in stamp.items()):
             log(f"{os.path.basename(ckpt)}: made from other data ({ {k: held.get(k) for k in stamp} }), trained again")
             os.remove(ckpt)
         del held
