@@ -206,19 +206,18 @@ def step_camera(a, p, budget):
     if BRANCHES["large"] == CLEAN_BRANCHES["large"]:
         train.train_branch("large", lr, hr, budget["camera_large"], p["large"], base_lr=2e-4,
                            init=weights_of(p["clean_large"]), seed=91, eval_sets=sets, eval_every=2000, stamp=stamp)
-    else:  # the shape step's schedule (step_shape trains this same checkpoint when its shape is the exported one)
-        train.train_branch("large", lr, hr, budget["camera_large"], p["large"], seed=93, eval_sets=sets, eval_every=4000,
-                           stamp=stamp)
+    else:
+        train_large_from_scratch(lr, hr, BRANCHES["large"], budget["camera_large"], p["large"], sets)
     split(make_branch("large"), p["large"], p["split"], lr, hr)
     cls = np.array(json.load(open(p["split"]))["classes"])
     for k, name in enumerate(CLASS_NAMES[:2]):
         if a.branch and a.branch != name:
             continue
         sel = cls == k
-        init = weights_of(p["clean_" + name])
+        init = clean = weights_of(p["clean_" + name])
         if BRANCHES[name] != CLEAN_BRANCHES[name]:
-            init = widened(init, BRANCHES[name]["s"])
-            check_same(clean_branch(name), weights_of(p["clean_" + name]), make_branch(name), init, lr[sel][:16], name)
+            init = widened(clean, BRANCHES[name]["s"])
+            check_same(clean_branch(name), clean, make_branch(name), init, lr[sel][:16], name)
         train.train_branch(name, lr[sel], hr[sel], budget["camera_" + name], p[name], base_lr=CAMERA_LR[name],
                            init=init, seed=92 + k, eval_sets=sets, eval_every=2000, stamp=stamp)
 
@@ -234,6 +233,13 @@ def check_same(net_a, weights_a, net_b, weights_b, lr_u8, name):
         raise SystemExit(f"camera: {name} widened to {BRANCHES[name]} computes something else (max difference {d:.2e})")
 
 
+def train_large_from_scratch(lr, hr, shape, iters, ckpt, eval_sets):
+    """The schedule of a large branch trained from scratch on the camera mix: v2's reshaped one (camera step) and the
+    candidates weighed against it (shape step), which share its checkpoint when the shape is the exported one."""
+    return train.train_branch("large", lr, hr, iters, ckpt, shape=shape, seed=93, eval_sets=eval_sets, eval_every=4000,
+                              stamp={"camera_share": CAMERA_SHARE})
+
+
 def shape_of(a):
     d, s, m, e = a.shape
     return dict(d=d, s=s, m=m, e=e)
@@ -246,9 +252,7 @@ def step_shape(a, p, budget):
     lr, hr = load_tiles(p)
     tag = "-".join(str(v) for v in a.shape)
     ckpt = p["large"] if shape == BRANCHES["large"] else os.path.join(a.work, f"large-shape-{tag}.ckpt")
-    train.train_branch("large", lr, hr, a.iters or budget["shape"], ckpt,
-                       shape=shape, seed=93, eval_sets=None if a.quick else camera_eval_sets(a), eval_every=4000,
-                       stamp={"camera_share": CAMERA_SHARE})
+    train_large_from_scratch(lr, hr, shape, a.iters or budget["shape"], ckpt, None if a.quick else camera_eval_sets(a))
 
 
 def step_shapes(a, p, budget):

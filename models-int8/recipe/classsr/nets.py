@@ -22,9 +22,9 @@ CLEAN_BRANCHES = {
     "large": dict(d=56, s=16, m=6, e=32),
 }
 # The exported x4 shapes (models v2), picked by measured time (the card's shapes table): a 32-wide INT8 mapping runs
-# at more MACs per second than a 16-wide one, so large 56,32,3,32 costs 1.13x the time of 56,16,6,32 for 1.7x the
-# MACs (8 runs in turn on the trained sets; the shapes table's earlier passes said 1.04x; trained from scratch on the camera mix), and medium's 12-wide mapping, padded to 16 in INT8 anyway, is widened
-# to the 16 it already pays for (function-preserving, `widened`).
+# at more MACs per second than a 16-wide one, so large 56,32,3,32 (trained from scratch on the camera mix) costs 1.13x
+# the time of 56,16,6,32 for 1.7x the MACs (8 runs in turn on the trained sets; the table's earlier passes said 1.04x).
+# Medium's 12-wide mapping, padded to 16 in INT8 anyway, is widened to the 16 it already pays for (`widened`).
 BRANCHES = dict(CLEAN_BRANCHES, medium=dict(d=32, s=16, m=3, e=16), large=dict(d=56, s=32, m=3, e=32)) \
     if SCALE == 4 else CLEAN_BRANCHES
 STAGE0_LARGE = dict(CLEAN_BRANCHES["large"], m=4)
